@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zhili.accounts.roles import Role
+from zhili.audit.models import AuditedModel
+from zhili.core.scope import Scope, ScopedModel, ScopedQuerySet, prefix_q
+
+
+class UserQuerySet(ScopedQuerySet):
+    pass
+
+
+class ZhiliUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser, AuditedModel, ScopedModel):
+    """A person with an account: a resident or a staff member (with memberships).
+
+    Only what the work needs: name, contact, optional ID number. Phone and ID number are shown
+    masked unless revealed with a reason.
+    """
+
+    full_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    is_demo = models.BooleanField(_("演示账号"), default=False)
+
+    objects = ZhiliUserManager()
+
+    pii_fields = {"phone": "phone", "id_number": "id_number"}
+    scope_permissions = {
+        "view": "people.view",
+        "change": "people.manage",
+        "delete": "people.manage",
+        "reveal": "pii.reveal",
+    }
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @classmethod
+    def scope_filter(cls, scope: Scope, user: Any) -> Q | None:
+        # A person is in reach when one of their memberships is; a subquery avoids duplicates.
+        if not scope.paths:
+            return None
+        members = Membership.objects.filter(prefix_q("unit__path", scope.paths)).values("user_id")
+        return Q(pk__in=members)
+
+    def scope_path(self) -> str:
+        first = self.memberships.select_related("unit").order_by("id").first() if self.pk else None
+        return str(first.unit.path) if first else ""
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.is_superuser or self.memberships.exclude(role=Role.RESIDENT).exists()
+
+
+class MembershipQuerySet(ScopedQuerySet):
+    pass
+
+
+class Membership(AuditedModel, ScopedModel):
+    """A person's role in one unit (任职). Changing it is a permission change."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="memberships", verbose_name=_("人员"))
+    unit = models.ForeignKey("org.Unit", models.PROTECT, related_name="memberships", verbose_name=_("单位"))
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    title = models.CharField(_("职务"), max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    scope_permissions = {"view": "people.view", "change": "people.manage", "delete": "people.manage"}
+    scope_path_lookups = ("unit__path",)
+    audit_kind = "permission"
+
+    class Meta:
+        verbose_name = _("任职")
+        verbose_name_plural = _("任职")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+    def scope_path(self) -> str:
+        return str(self.unit.path)

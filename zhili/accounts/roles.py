@@ -1,0 +1,52 @@
+"""Roles and what they may do. A staff member holds roles in units (Membership); a role's
+permissions reach the unit's whole subtree (see zhili.core.scope).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("群众")
+    GRID_WORKER = "grid_worker", _("网格员")
+    CLERK = "clerk", _("受理员/调度员")
+    MEDIATOR = "mediator", _("调解员")
+    HANDLER = "handler", _("承办人")
+    LEADER = "leader", _("中心负责人")
+    AUDITOR = "auditor", _("审计员")
+    ADMIN = "admin", _("管理员")
+
+
+STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
+
+# permission -> roles that hold it. Keep this the single table of who may do what.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # see the units, people and memberships of one's subtree
+    "org.view": STAFF_ROLES,
+    "people.view": STAFF_ROLES,
+    # create, change, move and delete units, people and their roles
+    "org.manage": frozenset({Role.ADMIN}),
+    "people.manage": frozenset({Role.ADMIN}),
+    # read and export the audit log
+    "audit.view": frozenset({Role.AUDITOR, Role.ADMIN}),
+    # see a masked phone or ID number in full, with a reason (logged)
+    "pii.reveal": frozenset({Role.GRID_WORKER, Role.CLERK, Role.MEDIATOR, Role.HANDLER, Role.LEADER, Role.ADMIN}),
+    # edit the taxonomy (global configuration): admins of a top-level unit only
+    "taxonomy.manage": frozenset({Role.ADMIN}),
+}
+
+
+@cache
+def roles_granting(permission: str) -> frozenset[str]:
+    try:
+        return frozenset(str(role) for role in PERMISSIONS[permission])
+    except KeyError:
+        raise LookupError(f"unknown permission {permission!r}") from None
+
+
+def permissions_of(role: str) -> list[str]:
+    return sorted(p for p, roles in PERMISSIONS.items() if role in roles)

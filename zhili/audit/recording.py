@@ -1,0 +1,50 @@
+"""Writing audit events. Every writer in the project goes through `record`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from zhili.audit.models import AuditEvent
+from zhili.core.context import current
+
+Kind = AuditEvent.Kind
+
+
+def record(
+    kind: str,
+    obj: models.Model | None = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+    actor: Any = None,
+    actor_name: str | None = None,
+    scope_path: str | None = None,
+) -> AuditEvent:
+    context = current()
+    actor = actor if actor is not None else context.actor
+    if scope_path is None:
+        scope_path = obj.scope_path() if obj is not None and hasattr(obj, "scope_path") else ""
+    event = AuditEvent(
+        kind=kind,
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_name=actor_name if actor_name is not None else (actor.get_username() if actor is not None else ""),
+        address=context.address,
+        source=context.source,
+        request_id=context.request_id,
+        reason=(reason if reason is not None else context.reason)[:2000],
+        before=before,
+        after=after,
+        data=data or {},
+        scope_path=scope_path or "",
+    )
+    if obj is not None:
+        event.content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        event.object_id = str(obj.pk)
+        event.object_repr = str(obj)[:200]
+    event.save()
+    return event

@@ -1,0 +1,137 @@
+"""Settings read from the environment, validated once at start-up.
+
+Every setting has a safe local default. A bad value raises ConfigError naming the variable and
+the reason; the `zhili` command prints that as one line and exits (see zhili.cli).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ImproperlyConfigured):
+    """One environment variable is wrong; the message says which and why."""
+
+    def __init__(self, name: str, why: str) -> None:
+        self.name = name
+        self.why = why
+        super().__init__(f"{name}: {why}")
+
+
+class Env:
+    """Typed, strict access to environment variables."""
+
+    def __init__(self, environ_: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ_ is None else environ_
+
+    def raw(self, name: str) -> str | None:
+        value = self.environ.get(name)
+        return None if value is None else value.strip()
+
+    def str(self, name: str, default: str) -> str:
+        value = self.raw(name)
+        return default if value is None or value == "" else value
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self.raw(name)
+        if value is None:
+            return default
+        if value.lower() in TRUE:
+            return True
+        if value.lower() in FALSE:
+            return False
+        raise ConfigError(name, f"expected true or false, got {value!r}")
+
+    def int(self, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(name, f"expected a whole number, got {value!r}") from None
+        if number < minimum or (maximum is not None and number > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            raise ConfigError(name, f"must be {bound}, got {number}")
+        return number
+
+    def list(self, name: str, default: list[str]) -> list[str]:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def var_dir(env: Env) -> Path:
+    path = Path(env.str("ZHILI_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError("ZHILI_VAR_DIR", f"cannot create {path}: {exc.strerror}") from None
+    return path
+
+
+def database(env: Env, var: Path) -> dict[str, Any]:
+    url = env.str("DATABASE_URL", f"sqlite:///{var / 'zhili.sqlite3'}")
+    scheme = urlsplit(url).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ConfigError("DATABASE_URL", f"unsupported scheme {scheme!r}; use sqlite:/// or postgres://")
+    try:
+        config: dict[str, Any] = environ.Env.db_url_config(url)
+    except Exception as exc:  # environ raises several types for malformed URLs
+        raise ConfigError("DATABASE_URL", f"cannot parse {url!r}: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web server and the worker read while one of them writes; IMMEDIATE takes
+        # the write lock at BEGIN so concurrent writers queue instead of failing mid-transaction.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        if config["NAME"] not in {":memory:", ""}:
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60)
+        config["CONN_HEALTH_CHECKS"] = True
+    config["ATOMIC_REQUESTS"] = False
+    return config
+
+
+def secret_key(env: Env, var: Path, production: bool) -> str:
+    key = env.raw("SECRET_KEY")
+    if key:
+        if production and (len(key) < 50 or len(set(key)) < 5):
+            raise ConfigError("SECRET_KEY", "must be at least 50 random characters in production")
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY", "must be set when ZHILI_HTTPS is on (production)")
+    # Local default: a random key kept under var/, so sessions survive restarts and no key is
+    # ever shared between installations.
+    path = var / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def broker(env: Env, var: Path) -> dict[str, Any]:
+    """Huey settings: SQLite under var/ by default, Redis in production."""
+    url = env.str("ZHILI_BROKER_URL", f"sqlite:///{var / 'tasks.sqlite3'}")
+    parts = urlsplit(url)
+    common: dict[str, Any] = {"name": "zhili", "immediate": env.bool("ZHILI_TASKS_IMMEDIATE", False)}
+    if parts.scheme == "sqlite":
+        return {**common, "huey_class": "huey.SqliteHuey", "filename": parts.path or str(var / "tasks.sqlite3")}
+    if parts.scheme in {"redis", "rediss"}:
+        return {**common, "huey_class": "huey.PriorityRedisHuey", "url": url}
+    raise ConfigError("ZHILI_BROKER_URL", f"unsupported scheme {parts.scheme!r}; use sqlite:/// or redis://")

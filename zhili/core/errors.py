@@ -1,0 +1,58 @@
+"""Domain errors: a machine-readable code and a human message (Chinese by default).
+
+Services raise DomainError; the REST API turns it into the standard error body
+({"type": ..., "errors": [{"code", "detail", "attr"}]}) with its HTTP status, and pages show the
+message next to the form.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, JsonResponse
+from django.core.exceptions import PermissionDenied
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework import exceptions, status
+
+
+class DomainError(Exception):
+    """A rule refused the operation. `field` names the input at fault, when there is one."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, code: str, message: str, field: str | None = None, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class Conflict(DomainError):
+    """The object's current state does not allow the operation (HTTP 409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class DomainAPIException(exceptions.APIException):
+    def __init__(self, error: DomainError) -> None:
+        self.status_code = error.status_code
+        super().__init__(detail=error.message, code=error.code)
+
+
+class ZhiliExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, DomainError):
+            if exc.field:
+                converted = exceptions.ValidationError({exc.field: [exceptions.ErrorDetail(exc.message, exc.code)]})
+                converted.status_code = exc.status_code
+                return converted
+            return DomainAPIException(exc)
+        if isinstance(exc, PermissionDenied | Http404):
+            return super().convert_known_exceptions(exc)
+        return exc
+
+
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(
+        {"type": "client_error", "errors": [{"code": "not_found", "detail": "未找到。", "attr": None}]}, status=404
+    )

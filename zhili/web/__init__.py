@@ -1,0 +1,1 @@
+"""Web pages shared by every domain: the layout, home page, error pages and language switch."""

@@ -3,15 +3,17 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from zhili.web import views as web_views
-
 admin.site.site_header = settings.ZHILI_BRAND
 admin.site.site_title = settings.ZHILI_BRAND
 
 urlpatterns = [
-    path("", web_views.home, name="home"),
-    path("healthz", web_views.healthz, name="healthz"),
-    path("admin/", admin.site.urls),
+    path("", include("zhili.web.urls")),
+    path("", include("zhili.accounts.urls")),
+    path("org/", include("zhili.org.urls")),
+    path("audit/", include("zhili.audit.urls")),
+    path("api/v1/", include("zhili.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
 ]

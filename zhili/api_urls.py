@@ -3,8 +3,24 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from zhili.accounts.api import MembershipViewSet, PersonViewSet, me
+from zhili.audit.api import AuditEventViewSet
+from zhili.org.api import UnitViewSet
+from zhili.taxonomy import api as taxonomy
 
+router = DefaultRouter()
+router.register("units", UnitViewSet, basename="unit")
+router.register("people", PersonViewSet, basename="person")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("audit-events", AuditEventViewSet, basename="auditevent")
+router.register("taxonomy/kinds", taxonomy.KindViewSet, basename="kind")
+router.register("taxonomy/unit-types", taxonomy.UnitTypeViewSet, basename="unittype")
+router.register("taxonomy/categories", taxonomy.CategoryViewSet, basename="category")
+router.register("taxonomy/risk-levels", taxonomy.RiskLevelViewSet, basename="risklevel")
+router.register("taxonomy/co-handling-rules", taxonomy.CoHandlingRuleViewSet, basename="cohandlingrule")
+
+app_name = "api"
 urlpatterns = [
+    path("me/", me, name="me"),
     path("", include(router.urls)),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
@@ -16,3 +17,9 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if result is not None and needs_second_factor(request._request, result[0]):
             return None
         return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """Describes VerifiedSessionAuthentication in the OpenAPI schema as cookie auth."""
+
+    target_class = "zhili.accounts.auth.VerifiedSessionAuthentication"

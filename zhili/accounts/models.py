@@ -37,6 +37,7 @@ class User(AbstractUser, AuditedModel, ScopedModel):
     pii_fields = {"phone": "phone", "id_number": "id_number"}
     scope_permissions = {
         "view": "people.view",
+        "add": "people.manage",
         "change": "people.manage",
         "delete": "people.manage",
         "reveal": "pii.reveal",
@@ -82,7 +83,12 @@ class Membership(AuditedModel, ScopedModel):
 
     objects = MembershipQuerySet.as_manager()
 
-    scope_permissions = {"view": "people.view", "change": "people.manage", "delete": "people.manage"}
+    scope_permissions = {
+        "view": "people.view",
+        "add": "people.manage",
+        "change": "people.manage",
+        "delete": "people.manage",
+    }
     scope_path_lookups = ("unit__path",)
     audit_kind = "permission"
 

@@ -103,6 +103,15 @@ def grant_role(user: User, unit: Unit, role: str, *, title: str = "", reason: st
 
 
 @transaction.atomic
+def retitle_role(membership: Membership, title: str, *, reason: str = "") -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership.title = title.strip()[:60]
+    with because(reason):
+        membership.save()
+    return membership
+
+
+@transaction.atomic
 def revoke_role(membership: Membership, *, reason: str = "") -> None:
     with because(reason):
         membership.delete()

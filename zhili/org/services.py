@@ -52,8 +52,8 @@ def create_unit(*, parent: Unit | None, unit_type: UnitType | str, reason: str =
     _apply_boundary(unit, boundary)
     with because(reason):
         if parent is None:
-            return Unit.add_root(instance=unit)
-        return parent.add_child(instance=unit)
+            return Unit.objects.add_root(instance=unit)
+        return Unit.objects.add_child(parent, instance=unit)
 
 
 @transaction.atomic
@@ -111,8 +111,8 @@ def move_unit(unit: Unit, new_parent: Unit, *, reason: str = "") -> Unit:
         raise DomainError("unit_move_cycle", _("不能把单位移到它自己或其下级单位之下。"), field="parent")
     check_placement(unit.unit_type, new_parent.unit_type)
     _refuse_if_holding(unit, _("移动"))
-    old_parent = unit.get_parent()
-    unit.move(new_parent, pos="last-child")
+    old_parent = Unit.objects.get_parent(unit)
+    Unit.objects.move(unit, new_parent, "last-child")
     unit.refresh_from_db()
     record(
         Kind.UPDATE,
@@ -128,7 +128,7 @@ def move_unit(unit: Unit, new_parent: Unit, *, reason: str = "") -> Unit:
 @transaction.atomic
 def delete_unit(unit: Unit, *, reason: str = "") -> None:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    if unit.get_children_count():
+    if Unit.objects.get_children_count(unit):
         raise Conflict("unit_has_children", _("“%(name)s”还有下级单位，不能删除。") % {"name": unit.name})
     _refuse_if_holding(unit, _("删除"))
     with because(reason):

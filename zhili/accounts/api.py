@@ -31,6 +31,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = Membership
         fields = ["id", "user", "unit", "unit_name", "role", "title", "created_at"]
         read_only_fields = ["created_at"]
+        validators: list = []  # grant_role reports a duplicate role as a 409 with its own message
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

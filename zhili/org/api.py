@@ -39,7 +39,8 @@ class UnitSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Unit) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["parent"] = self.context.get("parents", {}).get(instance.pk, _parent_id(instance))
+        parents = self.context.get("parents", {})
+        data["parent"] = parents[instance.pk] if instance.pk in parents else _parent_id(instance)
         return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

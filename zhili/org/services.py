@@ -143,7 +143,7 @@ def locate(lon: float, lat: float, within: models.QuerySet | None = None) -> Uni
     candidates = (within if within is not None else Unit.objects.all()).filter(
         min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
     )
-    for unit in candidates.order_by("-depth", "path").only("id", "updated_at", "boundary", "depth", "path"):
+    for unit in candidates.select_related(None).order_by("-depth", "path").only("id", "updated_at", "boundary", "depth", "path"):
         geojson = json.dumps(unit.boundary, sort_keys=True)
         if geo.contains(unit.pk, unit.updated_at.isoformat(), geojson, lon, lat):
             return Unit.objects.select_related("unit_type").get(pk=unit.pk)

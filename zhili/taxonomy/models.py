@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +41,9 @@ class Kind(Term):
 class UnitType(Term):
     """A unit type: territorial (with a level: 1 city … 5 grid) or a department (no level)."""
 
-    level = models.PositiveSmallIntegerField(_("层级"), null=True, blank=True)
+    level = models.PositiveSmallIntegerField(
+        _("层级"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(9)]
+    )
 
     class Meta(Term.Meta):
         verbose_name = _("单位类型")
@@ -63,7 +66,9 @@ class Category(Term):
 
 
 class RiskLevel(Term):
-    rank = models.PositiveSmallIntegerField(_("严重程度"), default=0, help_text=_("越大越严重"))
+    rank = models.PositiveSmallIntegerField(
+        _("严重程度"), default=0, help_text=_("越大越严重"), validators=[MaxValueValidator(100)]
+    )
     definition = models.TextField(_("定义"), blank=True)
 
     class Meta(Term.Meta):

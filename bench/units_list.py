@@ -48,8 +48,9 @@ def build_tree() -> dict[str, Unit]:
 
     def add(parent_path: str, depth: int, step: int, unit_type: str, code: str, children: int) -> str:
         path = Unit._get_path(parent_path, depth, step)
-        rows.append(Unit(path=path, depth=depth, numchild=children, code=code, name=f"单位{code}",
-                         unit_type_id=unit_type))
+        rows.append(
+            Unit(path=path, depth=depth, numchild=children, code=code, name=f"单位{code}", unit_type_id=unit_type)
+        )
         return path
 
     city = add("", 1, 1, "city", "B0", COUNTIES)
@@ -102,8 +103,12 @@ def main() -> None:
     for level, unit in units.items():
         client = Client()
         client.force_login(viewer(level, unit))
-        for url in ("/api/v1/units/", "/api/v1/units/?page=2", "/api/v1/units/?q=单位B3-4&unit_type=grid",
-                    "/org/units/"):
+        for url in (
+            "/api/v1/units/",
+            "/api/v1/units/?page=2",
+            "/api/v1/units/?q=单位B3-4&unit_type=grid",
+            "/org/units/",
+        ):
             p50, p95, rows = measure(client, url)
             shown = str(rows) if rows >= 0 else "page"
             print(f"{level:<10} {url:<44} {shown:>6} {p50:>8.1f} {p95:>8.1f}")

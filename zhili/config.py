@@ -29,21 +29,27 @@ class ConfigError(ImproperlyConfigured):
         super().__init__(f"{name}: {why}")
 
 
+# Aliases: the methods below are named after the types they return, which would shadow them.
+Text = str
+Flag = bool
+Number = int
+
+
 class Env:
     """Typed, strict access to environment variables."""
 
     def __init__(self, environ_: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ_ is None else environ_
 
-    def raw(self, name: str) -> str | None:
+    def raw(self, name: Text) -> Text | None:
         value = self.environ.get(name)
         return None if value is None else value.strip()
 
-    def str(self, name: str, default: str) -> str:
+    def str(self, name: Text, default: Text) -> Text:
         value = self.raw(name)
         return default if value is None or value == "" else value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: Text, default: Flag) -> Flag:
         value = self.raw(name)
         if value is None:
             return default
@@ -53,7 +59,7 @@ class Env:
             return False
         raise ConfigError(name, f"expected true or false, got {value!r}")
 
-    def int(self, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    def int(self, name: Text, default: Number, minimum: Number = 0, maximum: Number | None = None) -> Number:
         value = self.raw(name)
         if value is None or value == "":
             return default
@@ -66,7 +72,7 @@ class Env:
             raise ConfigError(name, f"must be {bound}, got {number}")
         return number
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(self, name: Text, default: list[Text]) -> list[Text]:
         value = self.raw(name)
         if value is None or value == "":
             return default
@@ -120,8 +126,17 @@ def secret_key(env: Env, var: Path, production: bool) -> str:
     # ever shared between installations.
     path = var / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(64))
-        path.chmod(0o600)
+        # Write then rename: processes starting together never read a half-written key, and
+        # the first rename wins for all of them.
+        temporary = var / f".secret_key.{os.getpid()}"
+        temporary.write_text(secrets.token_urlsafe(64))
+        temporary.chmod(0o600)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     return path.read_text().strip()
 
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from huey.contrib.djhuey import HUEY
 
 from zhili import testing
 
@@ -11,5 +14,12 @@ def tree(db: None) -> testing.Tree:
 
 
 @pytest.fixture(autouse=True)
-def _fast_tasks(settings: pytest.FixtureRequest) -> None:
-    settings.HUEY = {**settings.HUEY, "immediate": True}
+def _tasks_run_in_process() -> Iterator[None]:
+    # djhuey builds its queue once at start-up; switching the instance itself runs tasks
+    # in-process (memory storage) instead of queueing them in var/tasks.sqlite3.
+    before = HUEY.immediate
+    HUEY.immediate = True
+    try:
+        yield
+    finally:
+        HUEY.immediate = before

@@ -221,7 +221,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # run_huey adds its own handler; do not print each line twice through the root logger
+        "huey": {"level": env.str("LOG_LEVEL", "INFO"), "propagate": False},
+    },
 }
 
 ZHILI_BRAND = _("治理 · 基层社会治理平台")

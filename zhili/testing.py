@@ -11,7 +11,7 @@ from zhili.accounts.models import User
 from zhili.org import services as org
 from zhili.org.models import Unit
 
-PASSWORD = "Zhili-test-2026!"
+PASSWORD = "Zhili-test-2026!"  # noqa: S105 - test accounts only
 _codes = itertools.count(1)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -73,13 +73,9 @@ class PersonWriteSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None and ("unit" not in attrs or "role" not in attrs):
-            raise serializers.ValidationError(
-                {"unit": [_("新建人员须同时指定任职单位和角色。")]}, code="required"
-            )
+            raise serializers.ValidationError({"unit": [_("新建人员须同时指定任职单位和角色。")]}, code="required")
         if self.instance is not None and {"unit", "role", "username"} & set(attrs):
-            raise serializers.ValidationError(
-                {"role": [_("账号与任职请通过 /memberships/ 修改。")]}, code="read_only"
-            )
+            raise serializers.ValidationError({"role": [_("账号与任职请通过 /memberships/ 修改。")]}, code="read_only")
         return attrs
 
     def to_representation(self, instance: User) -> dict[str, Any]:
@@ -127,7 +123,7 @@ class PersonViewSet(ScopedModelViewSet):
         data = dict(serializer.validated_data)
         password = data.pop("password", None)
         with transaction.atomic():
-            person = services.update_person(serializer.instance, **data)
+            person = services.update_person(cast(User, serializer.instance), **data)
             if password:
                 services.set_password(person, password)
         serializer.instance = person
@@ -168,8 +164,9 @@ class MembershipViewSet(ScopedModelViewSet):
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         if set(serializer.validated_data) - {"title"}:
             raise DomainError("membership_immutable", _("任职只能修改职务；变更角色或单位请新增后撤销。"), field="role")
-        title = serializer.validated_data.get("title", serializer.instance.title)
-        serializer.instance = services.retitle_role(serializer.instance, title)
+        membership = cast(Membership, serializer.instance)
+        title = serializer.validated_data.get("title", membership.title)
+        serializer.instance = services.retitle_role(membership, title)
 
     def perform_destroy(self, instance: Membership) -> None:
         services.revoke_role(instance)
@@ -187,7 +184,7 @@ class MeSerializer(serializers.Serializer):
 @api_view(["GET"])
 def me(request: Request) -> Response:
     """The caller, their roles, and for each permission the units whose subtree it reaches."""
-    user = request.user
+    user = cast(User, request.user)
     memberships = Membership.objects.filter(user=user).select_related("unit").order_by("id")
     reach: dict[str, list[int]] = {}
     for permission in PERMISSIONS:

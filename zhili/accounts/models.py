@@ -32,7 +32,7 @@ class User(AbstractUser, AuditedModel, ScopedModel):
     id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
     is_demo = models.BooleanField(_("演示账号"), default=False)
 
-    objects = ZhiliUserManager()
+    objects = ZhiliUserManager()  # type: ignore[misc]  # AbstractUser declares it as a ClassVar
 
     pii_fields = {"phone": "phone", "id_number": "id_number"}
     scope_permissions = {
@@ -43,7 +43,7 @@ class User(AbstractUser, AuditedModel, ScopedModel):
         "reveal": "pii.reveal",
     }
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         swappable = "AUTH_USER_MODEL"

@@ -147,7 +147,11 @@ def issue_token(user: User, *, days: int | None = 365, reason: str = "") -> str:
         Kind.TOKEN,
         user,
         reason=reason or None,
-        data={"op": "issue", "token_key": instance.token_key, "expiry": instance.expiry.isoformat() if instance.expiry else None},
+        data={
+            "op": "issue",
+            "token_key": instance.token_key,
+            "expiry": instance.expiry.isoformat() if instance.expiry else None,
+        },
     )
     return str(token)
 

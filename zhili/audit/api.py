@@ -23,12 +23,25 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "time", "kind", "actor", "actor_name", "address", "source", "request_id", "object_type",
-            "object_id", "object_repr", "before", "after", "reason", "data",
+            "id",
+            "time",
+            "kind",
+            "actor",
+            "actor_name",
+            "address",
+            "source",
+            "request_id",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "reason",
+            "data",
         ]
 
     def get_object_type(self, event: AuditEvent) -> str | None:
-        if not event.content_type_id:
+        if event.content_type is None:
             return None
         return f"{event.content_type.app_label}.{event.content_type.model}"
 
@@ -42,7 +55,12 @@ class AuditEventViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "xlsx"], required=True)],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY), (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
+                OpenApiTypes.BINARY
+            ),
+        },
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> Any:

@@ -88,7 +88,7 @@ class AuditEvent(ScopedModel):
     )
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
-    scope_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+    unit_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
     before = models.JSONField(_("修改前"), null=True, blank=True)
     after = models.JSONField(_("修改后"), null=True, blank=True)
     reason = models.TextField(_("原因"), blank=True)
@@ -111,10 +111,10 @@ class AuditEvent(ScopedModel):
     def scope_filter(cls, scope: Scope, user: Any) -> Q | None:
         if not scope.paths:
             return None
-        condition = prefix_q("scope_path", scope.paths)
+        condition = prefix_q("unit_path", scope.paths)
         if scope.includes_root:
             # Events tied to no unit (a resident's login, a taxonomy change) belong to the top.
-            condition |= Q(scope_path="")
+            condition |= Q(unit_path="")
         return condition
 
     @property

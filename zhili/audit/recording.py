@@ -23,12 +23,12 @@ def record(
     data: dict[str, Any] | None = None,
     actor: Any = None,
     actor_name: str | None = None,
-    scope_path: str | None = None,
+    unit_path: str | None = None,
 ) -> AuditEvent:
     context = current()
     actor = actor if actor is not None else context.actor
-    if scope_path is None:
-        scope_path = obj.scope_path() if obj is not None and hasattr(obj, "scope_path") else ""
+    if unit_path is None:
+        unit_path = obj.scope_path() if obj is not None and hasattr(obj, "scope_path") else ""
     event = AuditEvent(
         kind=kind,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
@@ -40,7 +40,7 @@ def record(
         before=before,
         after=after,
         data=data or {},
-        scope_path=scope_path or "",
+        unit_path=unit_path or "",
     )
     if obj is not None:
         event.content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)

@@ -48,9 +48,7 @@ def after_delete(sender: type, instance: Any, **kwargs: Any) -> None:
 def after_m2m(sender: type, instance: Any, action: str, pk_set: set[Any] | None, **kwargs: Any) -> None:
     if not isinstance(instance, AuditedModel) or action not in {"post_add", "post_remove", "post_clear"}:
         return
-    field = next(
-        (f.name for f in instance._meta.many_to_many if f.remote_field.through is sender), sender.__name__
-    )
+    field = next((f.name for f in instance._meta.many_to_many if f.remote_field.through is sender), sender.__name__)
     kind = Kind.PERMISSION if field in {"groups", "user_permissions"} else Kind.UPDATE
     record(kind, instance, data={"op": action.removeprefix("post_"), "field": field, "values": sorted(pk_set or [])})
 
@@ -69,8 +67,9 @@ def login_failed(sender: type, credentials: dict[str, Any], request: HttpRequest
     record(Kind.LOGIN_FAILED, actor_name=username, data={"username": username})
 
 
-def locked_out(sender: type, request: HttpRequest, username: str | None = None, ip_address: str | None = None,
-               **kwargs: Any) -> None:
+def locked_out(
+    sender: type, request: HttpRequest, username: str | None = None, ip_address: str | None = None, **kwargs: Any
+) -> None:
     record(Kind.LOCKED_OUT, actor_name=(username or "")[:150], data={"username": username, "ip": ip_address})
 
 

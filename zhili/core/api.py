@@ -12,7 +12,6 @@ from rest_framework.serializers import BaseSerializer
 
 from zhili.core.scope import ScopedModel
 
-
 # DRF action -> scope action of the model
 ACTION_SCOPES: dict[str, str] = {
     "list": "view",
@@ -34,7 +33,6 @@ class ScopedViewSetMixin:
 
     queryset: Any
     request: Any
-    action: str | None
     scope_actions: ClassVar[dict[str, str]] = {}
 
     @property
@@ -43,7 +41,7 @@ class ScopedViewSetMixin:
         return model
 
     def scope_action(self) -> str:
-        action = self.action or "list"
+        action = getattr(self, "action", None) or "list"
         return self.scope_actions.get(action) or ACTION_SCOPES.get(action, "view")
 
     def get_queryset(self) -> models.QuerySet:
@@ -62,7 +60,7 @@ class ScopedViewSetMixin:
     def perform_create(self, serializer: BaseSerializer) -> None:
         with transaction.atomic():
             self.create_object(serializer)
-            if not self.allowed(serializer.instance, "add"):
+            if serializer.instance is None or not self.allowed(serializer.instance, "add"):
                 raise exceptions.PermissionDenied(code="permission_denied")
 
     def create_object(self, serializer: BaseSerializer) -> None:

@@ -7,8 +7,9 @@ message next to the form.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, JsonResponse
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
+from django.http import Http404, HttpRequest, JsonResponse
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
 
@@ -16,12 +17,14 @@ from rest_framework import exceptions, status
 class DomainError(Exception):
     """A rule refused the operation. `field` names the input at fault, when there is one."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, code: str, message: str, field: str | None = None, status_code: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, code: str, message: str | Promise, field: str | None = None, status_code: int | None = None
+    ) -> None:
+        super().__init__(str(message))
         self.code = code
-        self.message = message
+        self.message = str(message)
         self.field = field
         if status_code is not None:
             self.status_code = status_code
@@ -30,7 +33,7 @@ class DomainError(Exception):
 class Conflict(DomainError):
     """The object's current state does not allow the operation (HTTP 409)."""
 
-    status_code = status.HTTP_409_CONFLICT
+    status_code: int = status.HTTP_409_CONFLICT
 
 
 class DomainAPIException(exceptions.APIException):

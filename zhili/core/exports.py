@@ -20,7 +20,10 @@ from openpyxl import Workbook
 
 from zhili.core.errors import DomainError
 
-FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 MAX_ROWS = 200_000
 
 
@@ -90,9 +93,11 @@ def export_rows(
     count = queryset.count()
     if count > MAX_ROWS:
         raise DomainError("export_too_large", f"一次最多导出 {MAX_ROWS} 行，请缩小筛选范围（当前 {count} 行）。")
-    record(Kind.EXPORT, data={"model": queryset.model._meta.label, "rows": count, "format": fmt, "filters": filters or {}})
+    record(
+        Kind.EXPORT, data={"model": queryset.model._meta.label, "rows": count, "format": fmt, "filters": filters or {}}
+    )
     filename = f"{name}-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}"
-    disposition = f"attachment; filename=\"{filename}\""
+    disposition = f'attachment; filename="{filename}"'
     if fmt == "csv":
         response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
             csv_lines(rows(queryset, columns)), content_type=FORMATS[fmt]

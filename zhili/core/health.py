@@ -26,9 +26,7 @@ class WorkerStatus(TypedDict):
 def beat(name: str | None = None) -> datetime.datetime:
     """Record that a worker on this host is taking tasks now."""
     now = timezone.now()
-    WorkerHeartbeat.objects.update_or_create(
-        name=(name or socket.gethostname())[:200], defaults={"last_seen": now}
-    )
+    WorkerHeartbeat.objects.update_or_create(name=(name or socket.gethostname())[:200], defaults={"last_seen": now})
     WorkerHeartbeat.objects.filter(last_seen__lt=now - FORGET_AFTER).delete()
     return now
 

@@ -249,9 +249,7 @@ def units() -> tuple[UnitSpec, ...]:
         township_boxes = _split(county_box, len(townships), "lat")
         for t, (township, township_box) in enumerate(zip(townships, township_boxes, strict=True), start=1):
             t_code, t_short, t_where = f"{code}{t:03d}", _township_short(township), f"{where}{township}"
-            specs.append(
-                _office(t_code, code, "township", township, t_where, short_name=t_short, box=township_box)
-            )
+            specs.append(_office(t_code, code, "township", township, t_where, short_name=t_short, box=township_box))
             for c, community_box in enumerate(_split(township_box, 2, "lon"), start=1):
                 village = township.endswith(("镇", "乡")) and c == 2
                 community = next(stems) + ("村" if village else "社区")
@@ -270,9 +268,7 @@ def units() -> tuple[UnitSpec, ...]:
                 )
                 for g, grid_box in enumerate(_split(community_box, 2, "lat"), start=1):
                     grid = f"{community}{ORDINALS[g - 1]}网格"
-                    specs.append(
-                        UnitSpec(f"{c_code}{g:03d}", c_code, "grid", grid, boundary=polygon(grid_box))
-                    )
+                    specs.append(UnitSpec(f"{c_code}{g:03d}", c_code, "grid", grid, boundary=polygon(grid_box)))
             specs.append(
                 _office(
                     f"{t_code}-judicial_office",
@@ -306,9 +302,7 @@ def units() -> tuple[UnitSpec, ...]:
             )
         )
         for unit_type, template in COUNTY_DEPARTMENTS:
-            specs.append(
-                _office(f"{code}-{unit_type}", code, unit_type, template.format(county=county), where)
-            )
+            specs.append(_office(f"{code}-{unit_type}", code, unit_type, template.format(county=county), where))
     for unit_type, name in CITY_DEPARTMENTS:
         specs.append(_office(f"{CITY_CODE}-{unit_type}", CITY_CODE, unit_type, name, seat))
     return tuple(specs)

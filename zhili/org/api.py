@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +23,7 @@ from zhili.taxonomy.models import UnitType
 
 class UnitSerializer(serializers.ModelSerializer):
     unit_type = serializers.SlugRelatedField(slug_field="code", queryset=UnitType.objects.all())
-    parent = serializers.IntegerField(
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # a field, not Field.parent
         required=False, allow_null=True, help_text="Parent unit id; changing it moves the unit."
     )
     children_count = serializers.IntegerField(source="numchild", read_only=True)
@@ -32,8 +32,21 @@ class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = [
-            "id", "code", "name", "short_name", "unit_type", "parent", "depth", "children_count",
-            "contact_phone", "address", "working_hours", "boundary", "is_demo", "created_at", "updated_at",
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "unit_type",
+            "parent",
+            "depth",
+            "children_count",
+            "contact_phone",
+            "address",
+            "working_hours",
+            "boundary",
+            "is_demo",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["depth", "created_at", "updated_at"]
 
@@ -100,7 +113,7 @@ class UnitViewSet(ScopedModelViewSet):
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
         data.pop("unit_type", None)
-        unit = serializer.instance
+        unit = cast(Unit, serializer.instance)
         if "parent" in data:
             new_parent = self._parent(data.pop("parent"))
             if new_parent is None:

@@ -34,9 +34,7 @@ class Unit(MP_Node, AuditedModel, ScopedModel):
     code = models.CharField(_("代码"), max_length=32, unique=True, help_text=_("行政区划代码或本单位编码"))
     name = models.CharField(_("名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=50, blank=True, help_text=_("常用简称，如“市中”"))
-    unit_type = models.ForeignKey(
-        "taxonomy.UnitType", models.PROTECT, related_name="units", verbose_name=_("单位类型")
-    )
+    unit_type = models.ForeignKey("taxonomy.UnitType", models.PROTECT, related_name="units", verbose_name=_("单位类型"))
     contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     working_hours = models.CharField(_("办公时间"), max_length=200, blank=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 from django.utils.translation import gettext as _
@@ -82,8 +82,12 @@ def holdings(unit: Unit) -> dict[str, int]:
     subtree = Unit.objects.filter(path__startswith=unit.path)
     counts: dict[str, int] = {}
     for relation in Unit._meta.related_objects:
-        model = relation.related_model
-        if not isinstance(relation, models.ManyToOneRel) or model is Unit or getattr(model, "unit_holding", True) is False:
+        model = cast(type[models.Model], relation.related_model)
+        if (
+            not isinstance(relation, models.ManyToOneRel)
+            or model is Unit
+            or getattr(model, "unit_holding", True) is False
+        ):
             continue
         count = model._default_manager.filter(**{f"{relation.field.name}__in": subtree}).count()
         if count:
@@ -143,7 +147,9 @@ def locate(lon: float, lat: float, within: models.QuerySet | None = None) -> Uni
     candidates = (within if within is not None else Unit.objects.all()).filter(
         min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
     )
-    for unit in candidates.select_related(None).order_by("-depth", "path").only("id", "updated_at", "boundary", "depth", "path"):
+    for unit in (
+        candidates.select_related(None).order_by("-depth", "path").only("id", "updated_at", "boundary", "depth", "path")
+    ):
         geojson = json.dumps(unit.boundary, sort_keys=True)
         if geo.contains(unit.pk, unit.updated_at.isoformat(), geojson, lon, lat):
             return Unit.objects.select_related("unit_type").get(pk=unit.pk)

@@ -34,6 +34,10 @@ class TermAdmin(admin.ModelAdmin):
 
 admin.site.register(Kind, TermAdmin)
 admin.site.register(UnitType, type("UnitTypeAdmin", (TermAdmin,), {"list_display": [*TermAdmin.list_display, "level"]}))
-admin.site.register(Category, type("CategoryAdmin", (TermAdmin,), {"list_display": [*TermAdmin.list_display, "kind", "lead"]}))
-admin.site.register(RiskLevel, type("RiskLevelAdmin", (TermAdmin,), {"list_display": [*TermAdmin.list_display, "rank"]}))
+admin.site.register(
+    Category, type("CategoryAdmin", (TermAdmin,), {"list_display": [*TermAdmin.list_display, "kind", "lead"]})
+)
+admin.site.register(
+    RiskLevel, type("RiskLevelAdmin", (TermAdmin,), {"list_display": [*TermAdmin.list_display, "rank"]})
+)
 admin.site.register(CoHandlingRule, type("CoHandlingRuleAdmin", (TermAdmin,), {"filter_horizontal": ["unit_types"]}))

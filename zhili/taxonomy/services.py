@@ -36,9 +36,9 @@ def sync_builtin() -> int:
 
     def ensure(model: type[Term], code: str, **fields: Any) -> Any:
         nonlocal created
-        obj, was_created = model.objects.get_or_create(code=code, defaults={**fields, "builtin": True})
+        obj, was_created = model._default_manager.get_or_create(code=code, defaults={**fields, "builtin": True})
         if not was_created and not obj.builtin:
-            model.objects.filter(pk=code).update(builtin=True)
+            model._default_manager.filter(pk=code).update(builtin=True)
         created += was_created
         return obj
 
@@ -47,9 +47,7 @@ def sync_builtin() -> int:
     for code, term in data["unit_types"].items():
         ensure(UnitType, code, name_zh=term["zh"], name_en=term.get("en", ""), level=term.get("level"))
     for code, term in data["categories"].items():
-        ensure(
-            Category, code, name_zh=term["zh"], name_en=term["en"], kind_id=term["kind"], lead_id=term["lead"]
-        )
+        ensure(Category, code, name_zh=term["zh"], name_en=term["en"], kind_id=term["kind"], lead_id=term["lead"])
     for code, term in data["risk_levels"].items():
         ensure(RiskLevel, code, name_zh=term["zh"], name_en=code, definition=term["en"], rank=RISK_RANKS[code])
     for code, unit_types in data["co_handling"].items():

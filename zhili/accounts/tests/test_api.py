@@ -19,8 +19,9 @@ def api(user) -> APIClient:  # type: ignore[no-untyped-def]
 
 def test_people_are_masked_in_lists_and_details(tree: testing.Tree) -> None:
     leader = testing.person(role="leader", unit_=tree.county_a)
-    clerk = testing.person("wang", role="clerk", unit_=tree.township_a1, phone="13812345678",
-                           id_number="511102199001011239")
+    clerk = testing.person(
+        "wang", role="clerk", unit_=tree.township_a1, phone="13812345678", id_number="511102199001011239"
+    )
     body = api(leader).get(f"/api/v1/people/{clerk.pk}/").json()
     assert body["phone"] == "138****5678"
     assert body["id_number"] == "5111**********1239"
@@ -41,7 +42,10 @@ def test_reveal_needs_permission_and_reason_and_is_logged(tree: testing.Tree) ->
     assert response.status_code == 200 and response.json() == {"field": "phone", "value": "13912345678"}
     event = AuditEvent.objects.get(kind="reveal")
     assert (event.actor, event.reason, event.data, event.object_id) == (
-        clerk, "回访核实", {"field": "phone"}, str(person.pk)
+        clerk,
+        "回访核实",
+        {"field": "phone"},
+        str(person.pk),
     )
 
 
@@ -53,7 +57,9 @@ def test_reveal_without_the_permission_is_forbidden(tree: testing.Tree) -> None:
     person = testing.person("li", role="grid_worker", unit_=tree.grid_a1, phone="13912345678")
     leader = testing.person(role="leader", unit_=tree.county_b)
     services.grant_role(leader, tree.county_a, "auditor")  # sees county A people only as auditor
-    response = api(leader).post(f"/api/v1/people/{person.pk}/reveal/", {"field": "phone", "reason": "核实"}, format="json")
+    response = api(leader).post(
+        f"/api/v1/people/{person.pk}/reveal/", {"field": "phone", "reason": "核实"}, format="json"
+    )
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(kind="reveal").exists()
 
@@ -62,8 +68,14 @@ def test_admin_creates_a_person_with_a_role(tree: testing.Tree) -> None:
     admin = testing.person(role="admin", unit_=tree.county_a)
     response = api(admin).post(
         "/api/v1/people/",
-        {"username": "zhang", "full_name": "张三", "phone": "138 1234 5678", "password": "Grid-worker-2026",
-         "unit": tree.grid_a1.pk, "role": "grid_worker"},
+        {
+            "username": "zhang",
+            "full_name": "张三",
+            "phone": "138 1234 5678",
+            "password": "Grid-worker-2026",
+            "unit": tree.grid_a1.pk,
+            "role": "grid_worker",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -102,8 +114,11 @@ def test_memberships_are_granted_and_revoked_as_logged_permission_changes(tree: 
     )
     assert again.status_code == 409 and again.json()["errors"][0]["code"] == "role_exists"
     assert api(admin).delete(f"/api/v1/memberships/{response.json()['id']}/").status_code == 204
-    kinds = list(AuditEvent.objects.filter(content_type__model="membership", object_id=str(response.json()["id"]))
-                 .order_by("id").values_list("kind", "data__op"))
+    kinds = list(
+        AuditEvent.objects.filter(content_type__model="membership", object_id=str(response.json()["id"]))
+        .order_by("id")
+        .values_list("kind", "data__op")
+    )
     assert kinds == [("permission", "create"), ("permission", "delete")]
 
 

@@ -37,7 +37,7 @@ def test_create_update_delete_are_recorded_with_before_after_actor_and_reason(tr
     assert update.reason == "更名"
     assert update.changes == {"name": ("新村", "新村社区"), "contact_phone": ("", "0833-1234567")}
     assert events[2].before["name"] == "新村社区" and events[2].after is None
-    assert all(e.scope_path.startswith(tree.township_a2.path) for e in events)
+    assert all(e.unit_path.startswith(tree.township_a2.path) for e in events)
 
 
 def test_a_save_that_changes_nothing_is_not_recorded(tree: testing.Tree) -> None:
@@ -94,7 +94,7 @@ def test_events_without_a_unit_are_seen_only_from_the_top(tree: testing.Tree) ->
     top = testing.person(role="auditor", unit_=tree.city)
     county = testing.person(role="auditor", unit_=tree.county_a)
     event = record("login_failed", actor_name="nobody", data={"username": "nobody"})
-    assert event.scope_path == ""
+    assert event.unit_path == ""
     assert AuditEvent.objects.restrict(top).filter(pk=event.pk).exists()
     assert not AuditEvent.objects.restrict(county).filter(pk=event.pk).exists()
 
@@ -108,7 +108,7 @@ def test_people_without_audit_permission_see_no_log(tree: testing.Tree) -> None:
 
 def test_export_csv_and_xlsx_of_the_filtered_log_is_itself_logged(tree: testing.Tree) -> None:
     auditor = testing.person(role="auditor", unit_=tree.county_a)
-    org.update_unit(tree.grid_a1, name="=HYPERLINK(\"x\")")
+    org.update_unit(tree.grid_a1, name='=HYPERLINK("x")')
     response = api(auditor).get("/api/v1/audit-events/export/?format=csv&kind=update")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
@@ -128,8 +128,11 @@ def test_request_address_and_id_are_recorded(tree: testing.Tree) -> None:
     admin = testing.person(role="admin", unit_=tree.county_a)
     client = api(admin)
     response = client.patch(
-        f"/api/v1/units/{tree.grid_a1.pk}/", {"name": "二号网格"}, format="json",
-        REMOTE_ADDR="10.1.2.3", HTTP_X_REQUEST_ID="req-42",
+        f"/api/v1/units/{tree.grid_a1.pk}/",
+        {"name": "二号网格"},
+        format="json",
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_X_REQUEST_ID="req-42",
     )
     assert response.status_code == 200 and response["X-Request-Id"] == "req-42"
     event = AuditEvent.objects.filter(kind="update").latest("id")

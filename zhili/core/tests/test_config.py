@@ -94,9 +94,7 @@ def test_database_defaults_to_sqlite_wal_under_var(tmp_path: Path) -> None:
 
 
 def test_database_postgres_url() -> None:
-    db = config.database(
-        Env({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/zhili"}), Path("/nonexistent")
-    )
+    db = config.database(Env({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/zhili"}), Path("/nonexistent"))
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert db["NAME"] == "zhili"
     assert db["CONN_HEALTH_CHECKS"] is True
@@ -130,9 +128,7 @@ def test_local_secret_key_is_generated_once_and_private(tmp_path: Path) -> None:
 
 def test_broker_defaults_to_sqlite_and_rejects_unknown_schemes(tmp_path: Path) -> None:
     assert config.broker(Env({}), tmp_path)["huey_class"] == "huey.SqliteHuey"
-    assert config.broker(Env({"ZHILI_BROKER_URL": "redis://localhost:6379/0"}), tmp_path)["url"].startswith(
-        "redis"
-    )
+    assert config.broker(Env({"ZHILI_BROKER_URL": "redis://localhost:6379/0"}), tmp_path)["url"].startswith("redis")
     with pytest.raises(ConfigError) as error:
         config.broker(Env({"ZHILI_BROKER_URL": "amqp://localhost"}), tmp_path)
     assert error.value.name == "ZHILI_BROKER_URL"

@@ -70,7 +70,7 @@ def scoped_routes() -> list[tuple[str, type, str]]:
 
 
 def test_every_api_route_is_scoped_or_declared_global() -> None:
-    for prefix, viewset, basename in router.registry:
+    for prefix, viewset, _basename in router.registry:
         assert issubclass(viewset, ScopedViewSetMixin | GlobalReadOnlyViewSet), (
             f"/api/v1/{prefix}/ must inherit ScopedViewSetMixin (or be global reference data)"
         )
@@ -120,9 +120,7 @@ def test_api_visibility(world: World, prefix: str, basename: str) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "prefix", [p for p, v, _b in router.registry if issubclass(v, GlobalReadOnlyViewSet)]
-)
+@pytest.mark.parametrize("prefix", [p for p, v, _b in router.registry if issubclass(v, GlobalReadOnlyViewSet)])
 def test_global_reference_data_needs_sign_in_only(world: World, prefix: str) -> None:
     assert client_for(world.resident).get(f"/api/v1/{prefix}/").status_code == 200
     assert APIClient().get(f"/api/v1/{prefix}/").status_code in {401, 403}
@@ -188,7 +186,7 @@ def test_every_page_is_scoped_or_declared() -> None:
 
 def _page_cases() -> list[tuple[str, str, str]]:
     cases = []
-    for name, route, callback in page_patterns():
+    for name, _route, callback in page_patterns():
         cls = _view_class(callback)
         if cls is not None and issubclass(cls, ScopedListView | ScopedDetailView):
             kind = "list" if issubclass(cls, ScopedListView) else "detail"

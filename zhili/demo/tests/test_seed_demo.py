@@ -171,9 +171,7 @@ def test_the_command_reports_and_changes_nothing_when_loaded(demo: loader.Report
     assert snapshot() == before
 
 
-def test_the_command_refuses_production_without_force(
-    demo: loader.Report, settings: pytest.FixtureRequest
-) -> None:
+def test_the_command_refuses_production_without_force(demo: loader.Report, settings: pytest.FixtureRequest) -> None:
     settings.HTTPS = True
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo", stdout=StringIO())

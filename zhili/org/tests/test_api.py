@@ -48,7 +48,8 @@ def test_admin_creates_a_unit_under_a_parent_in_reach_with_a_reason(tree: testin
 def test_creating_outside_reach_is_refused_without_revealing_the_parent(tree: testing.Tree) -> None:
     admin = testing.person(role="admin", unit_=tree.county_a)
     response = api(admin).post(
-        "/api/v1/units/", {"parent": tree.county_b.pk, "unit_type": "township", "name": "乙一镇", "code": "B1"},
+        "/api/v1/units/",
+        {"parent": tree.county_b.pk, "unit_type": "township", "name": "乙一镇", "code": "B1"},
         format="json",
     )
     assert response.status_code == 400
@@ -65,7 +66,8 @@ def test_a_viewer_without_the_admin_role_cannot_write(tree: testing.Tree) -> Non
     response = api(clerk).patch(f"/api/v1/units/{tree.township_a1.pk}/", {"name": "改名"}, format="json")
     assert response.status_code == 403
     response = api(clerk).post(
-        "/api/v1/units/", {"parent": tree.county_a.pk, "unit_type": "township", "name": "新镇", "code": "N1"},
+        "/api/v1/units/",
+        {"parent": tree.county_a.pk, "unit_type": "township", "name": "新镇", "code": "N1"},
         format="json",
     )
     assert response.status_code == 403

@@ -42,8 +42,13 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", required=True, help="whose jurisdiction applies")
         parser.add_argument("--format", dest="fmt", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--out", required=True, help="file to write")
-        parser.add_argument("--filter", action="append", default=[], metavar="NAME=VALUE",
-                            help="a filter of the list, e.g. --filter unit_type=grid (repeatable)")
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="a filter of the list, e.g. --filter unit_type=grid (repeatable)",
+        )
 
     def handle(self, *args: Any, what: str, username: str, fmt: str, out: str, **options: Any) -> None:
         from zhili.accounts.models import User

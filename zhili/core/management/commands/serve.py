@@ -73,9 +73,7 @@ class Command(BaseCommand):
         # Defaults are read in handle(), where a bad $PORT can be reported as a one-line error.
         parser.add_argument("--port", type=int, help="default: $PORT or 8000")
         parser.add_argument("--host", help="default: $HOST or 127.0.0.1")
-        parser.add_argument(
-            "--no-worker", action="store_true", help="web server only; run `zhili run_huey` separately"
-        )
+        parser.add_argument("--no-worker", action="store_true", help="web server only; run `zhili run_huey` separately")
 
     def handle(self, *args: Any, **options: Any) -> None:
         env = Env()
@@ -119,9 +117,7 @@ class Command(BaseCommand):
             )
         ]  # fmt: skip
         if not options["no_worker"]:
-            children.append(
-                self.start("worker", [sys.executable, "-m", "zhili", "run_huey"], child_env, signal.SIGINT)
-            )
+            children.append(self.start("worker", [sys.executable, "-m", "zhili", "run_huey"], child_env, signal.SIGINT))
 
         failure = self.wait_until_listening(children, host, port)
         if failure is None:

@@ -38,9 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if getattr(settings, "HTTPS", False) and not options["force"]:
-            raise CommandError(
-                "这是生产部署（ZHILI_HTTPS=1）：演示账号的密码是公开的。确需加载请加 --force。"
-            )
+            raise CommandError("这是生产部署（ZHILI_HTTPS=1）：演示账号的密码是公开的。确需加载请加 --force。")
         started = time.monotonic()
         try:
             report = loader.load(source="cli")

@@ -146,7 +146,9 @@ def broker(env: Env, var: Path) -> dict[str, Any]:
     parts = urlsplit(url)
     common: dict[str, Any] = {"name": "zhili", "immediate": env.bool("ZHILI_TASKS_IMMEDIATE", False)}
     if parts.scheme == "sqlite":
-        return {**common, "huey_class": "huey.SqliteHuey", "filename": parts.path or str(var / "tasks.sqlite3")}
+        # sqlite:///relative/path or sqlite:////absolute/path, as in DATABASE_URL
+        filename = url.removeprefix("sqlite:///") or str(var / "tasks.sqlite3")
+        return {**common, "huey_class": "huey.SqliteHuey", "filename": filename}
     if parts.scheme in {"redis", "rediss"}:
         return {**common, "huey_class": "huey.PriorityRedisHuey", "url": url}
     raise ConfigError("ZHILI_BROKER_URL", f"unsupported scheme {parts.scheme!r}; use sqlite:/// or redis://")

@@ -17,7 +17,7 @@ PYTEST_WORKERS ?= 2
 help:
 	@echo "make demo     set up, migrate, load demo data and serve on http://127.0.0.1:$${PORT:-8000}/"
 	@echo "make test     run the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)"
-	@echo "make lint     ruff, mypy, and a check that no migration is missing"
+	@echo "make lint     ruff, mypy, no missing migration, vendored assets unchanged"
 	@echo "make openapi  regenerate docs/openapi.yaml"
 
 $(BIN)/python:
@@ -46,7 +46,8 @@ test: $(STAMP)
 # All three run even if one fails, so one pass reports every problem.
 lint: $(STAMP)
 	@status=0; \
-	for cmd in "$(BIN)/ruff check ." "$(BIN)/mypy zhili" "$(BIN)/zhili makemigrations --check --dry-run"; do \
+	for cmd in "$(BIN)/ruff check ." "$(BIN)/mypy zhili" "$(BIN)/zhili makemigrations --check --dry-run" \
+		"$(BIN)/python scripts/vendor_assets.py --check"; do \
 		echo "$$cmd"; $$cmd || status=1; \
 	done; \
 	exit $$status

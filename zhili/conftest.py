@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from huey.contrib.djhuey import HUEY
@@ -11,6 +12,13 @@ from zhili import testing
 @pytest.fixture
 def tree(db: None) -> testing.Tree:
     return testing.tree()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Argon2 is the production hasher (a test checks it); hashing every test account with it would
+    # make the suite slow for nothing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -15,7 +14,7 @@ from rest_framework.response import Response
 
 from zhili.accounts import services
 from zhili.accounts.filtersets import MembershipFilterSet, PersonFilterSet
-from zhili.accounts.models import Membership, User
+from zhili.accounts.models import Membership, User, UserQuerySet
 from zhili.accounts.roles import PERMISSIONS, Role, permissions_of
 from zhili.core import pii
 from zhili.core.api import ScopedModelViewSet
@@ -95,11 +94,12 @@ class RevealedSerializer(serializers.Serializer):
 class PersonViewSet(ScopedModelViewSet):
     """People within the caller's jurisdiction (those holding a role in a unit of it)."""
 
-    queryset = User.objects.prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("unit").order_by("id"))
-    ).order_by("username")
+    queryset = User.objects.order_by("username")
     filterset_class = PersonFilterSet
     scope_actions = {"reveal": "view"}
+
+    def get_queryset(self) -> Any:
+        return cast(UserQuerySet, super().get_queryset()).with_memberships_for(self.request.user)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action in {"create", "update", "partial_update"}:

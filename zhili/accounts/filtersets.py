@@ -27,14 +27,20 @@ class PersonFilterSet(django_filters.FilterSet):
         value = value.strip()
         return queryset.filter(Q(full_name__icontains=value) | Q(username__icontains=value))
 
+    def visible_memberships(self) -> QuerySet:
+        # Filter only by roles the viewer may see, or the filter itself would tell who holds a
+        # role in a unit outside the viewer's reach.
+        return Membership.objects.restrict(getattr(self.request, "user", None))
+
     def in_unit(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         path = _subtree_path(value)
         if not path:
             return queryset.none()
-        return queryset.filter(pk__in=Membership.objects.filter(unit__path__startswith=path).values("user_id"))
+        members = self.visible_memberships().filter(unit__path__startswith=path)
+        return queryset.filter(pk__in=members.values("user_id"))
 
     def with_role(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(pk__in=Membership.objects.filter(role=value).values("user_id"))
+        return queryset.filter(pk__in=self.visible_memberships().filter(role=value).values("user_id"))
 
 
 class MembershipFilterSet(django_filters.FilterSet):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django_otp import user_has_device
 
 from zhili.accounts.twofactor import needs_second_factor
@@ -25,5 +27,6 @@ class RequireTwoFactorMiddleware:
         user = request.user
         if not request.path.startswith(OPEN_PREFIXES) and needs_second_factor(request, user):
             target = "accounts:otp_verify" if user_has_device(user, confirmed=True) else "accounts:otp_setup"
-            return redirect(target)
+            # Come back to the page that was asked for once the code is given.
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

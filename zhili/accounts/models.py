@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from zhili.accounts.roles import Role
@@ -13,7 +13,11 @@ from zhili.core.scope import Scope, ScopedModel, ScopedQuerySet, prefix_q
 
 
 class UserQuerySet(ScopedQuerySet):
-    pass
+    def with_memberships_for(self, viewer: Any) -> Self:
+        """Prefetch the memberships `viewer` may see: a visible person's roles in units outside the
+        viewer's reach stay hidden."""
+        visible = Membership.objects.restrict(viewer).select_related("unit").order_by("unit__path", "role")
+        return self.prefetch_related(Prefetch("memberships", queryset=visible))
 
 
 class ZhiliUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]

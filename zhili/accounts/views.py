@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -33,7 +33,7 @@ from zhili.accounts import services
 from zhili.accounts.exports import PERSON_COLUMNS
 from zhili.accounts.filtersets import PersonFilterSet
 from zhili.accounts.forms import LoginForm, RevealForm, TokenForm, pii_label
-from zhili.accounts.models import Membership, User
+from zhili.accounts.models import Membership, User, UserQuerySet
 from zhili.audit.recording import Kind, record
 from zhili.core.errors import DomainError
 from zhili.core.views import ScopedDetailView, ScopedListView
@@ -170,12 +170,8 @@ class PersonListView(ScopedListView):
     template_name = "accounts/person_list.html"
 
     def get_queryset(self) -> QuerySet:
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(Prefetch("memberships", queryset=visible_memberships(self.request.user)))
-            .order_by("username")
-        )
+        people = cast(UserQuerySet, super().get_queryset())
+        return people.with_memberships_for(self.request.user).order_by("username")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(hidden_filters=["unit"], **kwargs)

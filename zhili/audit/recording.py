@@ -28,7 +28,9 @@ def record(
     context = current()
     actor = actor if actor is not None else context.actor
     if unit_path is None:
-        unit_path = obj.scope_path() if obj is not None and hasattr(obj, "scope_path") else ""
+        # An event about no object (an export, say) belongs where its actor works.
+        subject = obj if obj is not None else actor
+        unit_path = subject.scope_path() if subject is not None and hasattr(subject, "scope_path") else ""
     event = AuditEvent(
         kind=kind,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,

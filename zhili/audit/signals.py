@@ -62,15 +62,28 @@ def logged_out(sender: type, request: HttpRequest, user: Any, **kwargs: Any) -> 
         record(Kind.LOGOUT, user, actor=user)
 
 
+def _account_path(username: str | None) -> str:
+    """Failed sign-ins to a known account are seen by the auditors of that account's unit."""
+    from zhili.accounts.models import User
+
+    user = User.objects.filter(username=username).first() if username else None
+    return user.scope_path() if user is not None else ""
+
+
 def login_failed(sender: type, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
-    record(Kind.LOGIN_FAILED, actor_name=username, data={"username": username})
+    record(Kind.LOGIN_FAILED, actor_name=username, data={"username": username}, unit_path=_account_path(username))
 
 
 def locked_out(
     sender: type, request: HttpRequest, username: str | None = None, ip_address: str | None = None, **kwargs: Any
 ) -> None:
-    record(Kind.LOCKED_OUT, actor_name=(username or "")[:150], data={"username": username, "ip": ip_address})
+    record(
+        Kind.LOCKED_OUT,
+        actor_name=(username or "")[:150],
+        data={"username": username, "ip": ip_address},
+        unit_path=_account_path(username),
+    )
 
 
 def connect() -> None:

@@ -8,8 +8,8 @@ message next to the form.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.utils.functional import Promise
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.functional import Promise
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
 

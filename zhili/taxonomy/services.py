@@ -15,6 +15,35 @@ from zhili.taxonomy.models import Category, CoHandlingRule, Kind, RiskLevel, Ter
 
 DATA = Path(__file__).resolve().parent / "data" / "taxonomy.json"
 RISK_RANKS = {"red": 3, "yellow": 2, "green": 1}
+# The contract names unit types in Chinese only; English labels for the English interface.
+UNIT_TYPES_EN = {
+    "grid": "Grid",
+    "community": "Village / community",
+    "township": "Township / street",
+    "county": "County / district",
+    "city": "City",
+    "judicial_office": "Judicial office (people's mediation committee)",
+    "police_station": "Police station",
+    "traffic_police": "Traffic police brigade",
+    "human_resources": "Human resources and social security (labour inspection)",
+    "housing": "Housing and urban-rural development",
+    "natural_resources": "Natural resources",
+    "agriculture": "Agriculture and rural affairs",
+    "ecology": "Ecology and environment",
+    "health": "Health commission (medical dispute mediation)",
+    "market_regulation": "Market regulation",
+    "culture_tourism": "Culture, radio, TV and tourism",
+    "urban_management": "Urban management and law enforcement",
+    "emergency_management": "Emergency management (fire)",
+    "civil_affairs": "Civil affairs",
+    "women_federation": "Women's federation",
+    "court": "People's court (litigation-mediation link)",
+    "petition_bureau": "Petition bureau",
+    "legal_aid_center": "Legal aid centre",
+    "notary_office": "Notary office",
+    "arbitration_commission": "Arbitration commission",
+    "appraisal_institution": "Forensic appraisal institution",
+}
 
 
 @cache
@@ -45,7 +74,8 @@ def sync_builtin() -> int:
     for code, term in data["kinds"].items():
         ensure(Kind, code, name_zh=term["zh"], name_en=term["en"])
     for code, term in data["unit_types"].items():
-        ensure(UnitType, code, name_zh=term["zh"], name_en=term.get("en", ""), level=term.get("level"))
+        name_en = term.get("en") or UNIT_TYPES_EN.get(code, "")
+        ensure(UnitType, code, name_zh=term["zh"], name_en=name_en, level=term.get("level"))
     for code, term in data["categories"].items():
         ensure(Category, code, name_zh=term["zh"], name_en=term["en"], kind_id=term["kind"], lead_id=term["lead"])
     for code, term in data["risk_levels"].items():

@@ -163,3 +163,15 @@ def test_api_tokens_authenticate_integrations_until_revoked(tree: testing.Tree) 
     assert event.reason == "热线系统对接" and token not in str(event.data)
     services.revoke_tokens(user)
     assert client.get("/api/v1/units/").status_code == 401
+
+
+def test_roles_outside_the_viewers_reach_stay_hidden_and_unfilterable(tree: testing.Tree) -> None:
+    viewer = testing.person(role="leader", unit_=tree.county_a)
+    both = testing.person("both", role="clerk", unit_=tree.township_a1)
+    services.grant_role(both, tree.county_b, "mediator")
+    body = api(viewer).get(f"/api/v1/people/{both.pk}/").json()
+    assert [m["unit"] for m in body["memberships"]] == [tree.township_a1.pk]
+    # Filtering by the hidden role must not reveal it either.
+    assert api(viewer).get("/api/v1/people/?role=mediator").json()["count"] == 0
+    assert api(viewer).get(f"/api/v1/people/?unit={tree.county_b.pk}").json()["count"] == 0
+    assert api(viewer).get("/api/v1/people/?role=clerk").json()["count"] == 1

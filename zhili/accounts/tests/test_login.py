@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -76,6 +77,11 @@ def test_the_lockout_does_not_affect_other_accounts(client: Client, tree: testin
     assert sign_in(client, "li").status_code == 302
 
 
+def path(response: Any) -> str:
+    """Where a redirect points, without its query string (the ?next= of the page asked for)."""
+    return str(response["Location"]).split("?")[0]
+
+
 def test_totp_setup_then_sign_in_with_a_code(client: Client, tree: testing.Tree) -> None:
     user = testing.person("wang", role="clerk", unit_=tree.county_a)
     sign_in(client, "wang")
@@ -105,15 +111,17 @@ def test_totp_setup_then_sign_in_with_a_code(client: Client, tree: testing.Tree)
     client.post(reverse("accounts:logout"))
     sign_in(client, "wang")
     response = client.get(reverse("web:home"))
-    assert response.status_code == 302 and response["Location"] == reverse("accounts:otp_verify")
-    assert client.get(reverse("org:unit_list"))["Location"] == reverse("accounts:otp_verify")
+    assert response.status_code == 302 and path(response) == reverse("accounts:otp_verify")
+    # The page asked for is where the code leads back to.
+    asked = client.get(reverse("org:unit_list"))["Location"]
+    assert asked == reverse("accounts:otp_verify") + "?next=%2Forg%2Funits%2F"
     # Nor can an unverified session replace the device.
-    assert client.get(setup)["Location"] == reverse("accounts:otp_verify")
-    assert client.post(setup, {"action": "start"})["Location"] == reverse("accounts:otp_verify")
+    assert path(client.get(setup)) == reverse("accounts:otp_verify")
+    assert path(client.post(setup, {"action": "start"})) == reverse("accounts:otp_verify")
     assert TOTPDevice.objects.filter(user=user).count() == 1
 
-    response = client.post(reverse("accounts:otp_verify"), {"token": code(device, steps_ahead=1)})
-    assert response.status_code == 302 and response["Location"] == reverse("web:home")
+    response = client.post(asked, {"token": code(device, steps_ahead=1)})
+    assert response.status_code == 302 and response["Location"] == reverse("org:unit_list")
     assert client.get(reverse("web:home")).status_code == 200
     assert AuditEvent.objects.filter(kind=Kind.LOGIN, actor=user, data__stage="otp").exists()
 
@@ -127,7 +135,7 @@ def test_a_wrong_totp_code_is_refused_and_audited(client: Client, tree: testing.
     response = client.post(reverse("accounts:otp_verify"), {"token": wrong})
     assert response.status_code == 200
     assert "验证码不正确或已过期" in response.content.decode()
-    assert client.get(reverse("web:home"))["Location"] == reverse("accounts:otp_verify")
+    assert path(client.get(reverse("web:home"))) == reverse("accounts:otp_verify")
     failed = AuditEvent.objects.get(kind=Kind.LOGIN_FAILED, actor=user)
     assert failed.data == {"stage": "otp"}
     # django-otp throttles after a failure: even the right code waits a moment.
@@ -154,12 +162,12 @@ def test_staff_must_set_up_totp_when_required(client: Client, tree: testing.Tree
     response = sign_in(client, "wang")
     assert response.status_code == 302
     response = client.get(reverse("web:home"))
-    assert response.status_code == 302 and response["Location"] == reverse("accounts:otp_setup")
+    assert response.status_code == 302 and path(response) == reverse("accounts:otp_setup")
     for name in ("org:unit_list", "accounts:person_list"):
-        assert client.get(reverse(name))["Location"] == reverse("accounts:otp_setup")
+        assert path(client.get(reverse(name))) == reverse("accounts:otp_setup")
     assert client.get(reverse("accounts:otp_setup")).status_code == 200
     # The verify page has nothing to verify yet and sends the user to setup.
-    assert client.get(reverse("accounts:otp_verify"))["Location"] == reverse("accounts:otp_setup")
+    assert path(client.get(reverse("accounts:otp_verify"))) == reverse("accounts:otp_setup")
 
 
 def test_residents_are_not_asked_for_totp_even_when_staff_must(client: Client, tree: testing.Tree, settings) -> None:

@@ -63,3 +63,9 @@ def test_revoking_a_role_takes_effect_at_once(tree: testing.Tree) -> None:
     assert Unit.objects.restrict(user, "change").exists()
     services.revoke_role(user.memberships.get())
     assert not Unit.objects.restrict(user, "change").exists()
+
+
+def test_passwords_are_hashed_with_argon2_in_every_deployment() -> None:
+    import zhili.settings as configured  # the module, not the test-time override
+
+    assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

@@ -137,3 +137,19 @@ def test_request_address_and_id_are_recorded(tree: testing.Tree) -> None:
     assert response.status_code == 200 and response["X-Request-Id"] == "req-42"
     event = AuditEvent.objects.filter(kind="update").latest("id")
     assert (event.address, event.request_id, event.source, event.actor) == ("10.1.2.3", "req-42", "api", admin)
+
+
+def test_failed_sign_ins_and_exports_are_seen_by_the_auditors_of_the_accounts_unit(tree: testing.Tree) -> None:
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    county_auditor = testing.person(role="auditor", unit_=tree.county_a)
+    clerk = testing.person("a1-clerk", role="clerk", unit_=tree.township_a1)
+    assert authenticate(RequestFactory().post("/"), username=clerk.username, password="wrong") is None
+    failed = AuditEvent.objects.filter(kind="login_failed").latest("id")
+    assert failed.unit_path == tree.township_a1.path and failed.actor is None
+    with acting_as(clerk):
+        export = record("export", data={"rows": 0})
+    assert export.unit_path == tree.township_a1.path
+    visible = AuditEvent.objects.restrict(county_auditor)
+    assert visible.filter(pk__in=[failed.pk, export.pk]).count() == 2

@@ -135,7 +135,7 @@ def test_broker_defaults_to_sqlite_and_rejects_unknown_schemes(tmp_path: Path) -
 
 
 def run_zhili(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - fixed argv
+    return subprocess.run(
         [sys.executable, "-m", "zhili", *args],
         cwd=REPO,
         env=env,

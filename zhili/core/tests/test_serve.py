@@ -89,7 +89,7 @@ class Server:
         self.port = free_port()
         self.db = Path(env["ZHILI_VAR_DIR"]) / "zhili.sqlite3"
         self.log = log
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "zhili", "serve", "--port", str(self.port), *extra],
             cwd=REPO,
             env=env,

@@ -6,9 +6,12 @@ FilterSet and columns. The export is recorded in the audit log as that user's, f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import QuerySet
 from django.http import QueryDict
 
 from zhili.core.context import acting_as
@@ -16,7 +19,8 @@ from zhili.core.errors import DomainError
 from zhili.core.exports import write_file
 
 
-def exportables() -> dict[str, tuple[Any, Any, Any, tuple[str, ...]]]:
+def exportables() -> dict[str, tuple[Callable[[Any], QuerySet], Any, Any]]:
+    """name -> (the rows a user may export, FilterSet, columns)"""
     from zhili.accounts.exports import PERSON_COLUMNS
     from zhili.accounts.filtersets import PersonFilterSet
     from zhili.accounts.models import User
@@ -28,9 +32,13 @@ def exportables() -> dict[str, tuple[Any, Any, Any, tuple[str, ...]]]:
     from zhili.org.models import Unit
 
     return {
-        "units": (Unit, UnitFilterSet, UNIT_COLUMNS, ("unit_type",)),
-        "people": (User, PersonFilterSet, PERSON_COLUMNS, ()),
-        "audit": (AuditEvent, AuditEventFilterSet, AUDIT_COLUMNS, ("content_type",)),
+        "units": (lambda u: Unit.objects.restrict(u).select_related("unit_type"), UnitFilterSet, UNIT_COLUMNS),
+        "people": (lambda u: User.objects.restrict(u).with_memberships_for(u), PersonFilterSet, PERSON_COLUMNS),
+        "audit": (
+            lambda u: AuditEvent.objects.restrict(u).select_related("content_type"),
+            AuditEventFilterSet,
+            AUDIT_COLUMNS,
+        ),
     }
 
 
@@ -56,15 +64,14 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"no active account named {username!r}")
-        model, filterset_class, columns, related = exportables()[what]
+        rows_for, filterset_class, columns = exportables()[what]
         params = QueryDict(mutable=True)
         for item in options["filter"]:
             name, sep, value = item.partition("=")
             if not sep:
                 raise CommandError(f"--filter takes NAME=VALUE, got {item!r}")
             params.appendlist(name, value)
-        queryset = model.objects.restrict(user, "view").select_related(*related)
-        filterset = filterset_class(params, queryset=queryset)
+        filterset = filterset_class(params, queryset=rows_for(user), request=SimpleNamespace(user=user))
         if not filterset.is_valid():
             raise CommandError(f"bad filter: {filterset.errors.as_json()}")
         with acting_as(user, source="cli"):

@@ -151,7 +151,7 @@ class Command(BaseCommand):
         return env
 
     def start(self, name: str, argv: list[str], env: dict[str, str], stop_signal: signal.Signals) -> Child:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        process = subprocess.Popen(
             argv,
             env=env,
             stdin=subprocess.DEVNULL,

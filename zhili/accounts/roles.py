@@ -8,6 +8,7 @@ from functools import cache
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 class Role(models.TextChoices):
@@ -37,6 +38,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "pii.reveal": frozenset({Role.GRID_WORKER, Role.CLERK, Role.MEDIATOR, Role.HANDLER, Role.LEADER, Role.ADMIN}),
     # edit the taxonomy (global configuration): admins of a top-level unit only
     "taxonomy.manage": frozenset({Role.ADMIN}),
+}
+
+
+# What each permission lets a person do, in words (the home page shows them for each role).
+PERMISSION_LABELS: dict[str, StrOrPromise] = {
+    "org.view": _("查看单位"),
+    "people.view": _("查看人员"),
+    "org.manage": _("管理单位"),
+    "people.manage": _("管理人员和角色"),
+    "audit.view": _("查看和导出审计日志"),
+    "pii.reveal": _("查看完整个人信息(需填写原因)"),
+    "taxonomy.manage": _("维护分类代码"),
 }
 
 

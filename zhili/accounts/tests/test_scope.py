@@ -69,3 +69,9 @@ def test_passwords_are_hashed_with_argon2_in_every_deployment() -> None:
     import zhili.settings as configured  # the module, not the test-time override
 
     assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_every_permission_is_described_in_words() -> None:
+    from zhili.accounts.roles import PERMISSION_LABELS, PERMISSIONS
+
+    assert set(PERMISSION_LABELS) == set(PERMISSIONS)

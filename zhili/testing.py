@@ -64,3 +64,13 @@ def tree() -> Tree:
     judicial_office_a1 = unit(township_a1, "judicial_office", "甲一镇司法所")
     police_a = unit(county_a, "police_station", "甲县城关派出所")
     return Tree(city, county_a, county_b, township_a1, township_a2, community_a1, grid_a1, judicial_office_a1, police_a)
+
+
+def api_client(user: User | None) -> Any:
+    """A REST client authenticated as `user` (anonymous for None)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client

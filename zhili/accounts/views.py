@@ -24,7 +24,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -168,13 +168,12 @@ class PersonListView(ScopedListView):
     export_columns = PERSON_COLUMNS
     export_name = "people"
     template_name = "accounts/person_list.html"
+    page_title = pgettext_lazy("list", "人员")
+    hidden_filters = ["unit"]
 
     def get_queryset(self) -> QuerySet:
         people = cast(UserQuerySet, super().get_queryset())
         return people.with_memberships_for(self.request.user).order_by("username")
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(hidden_filters=["unit"], **kwargs)
 
 
 class PersonDetailView(ScopedDetailView):

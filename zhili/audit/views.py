@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from zhili.audit.exports import AUDIT_COLUMNS
 from zhili.audit.filtersets import AuditEventFilterSet
 from zhili.audit.models import AuditEvent
@@ -18,9 +20,8 @@ class AuditEventListView(ScopedListView):
     export_columns = AUDIT_COLUMNS
     export_name = "audit"
     template_name = "audit/event_list.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(hidden_filters=["object_type", "object_id"], **kwargs)
+    page_title = gettext_lazy("审计日志")
+    hidden_filters = ["object_type", "object_id"]
 
 
 class AuditEventDetailView(ScopedDetailView):

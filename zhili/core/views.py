@@ -31,8 +31,16 @@ class ScopedListView(ScopedMixin, FilterView):
     """A filtered, paginated list; `?export=csv|xlsx` exports the same filtered rows."""
 
     paginate_by = 50
+    page_title: ClassVar[Any] = ""
+    # Filters set by links (e.g. "children of this unit") rather than by the filter form.
+    hidden_filters: ClassVar[list[str]] = []
     export_columns: ClassVar[list[Column]] = []
     export_name: ClassVar[str] = "export"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("page_title", self.page_title)
+        kwargs.setdefault("hidden_filters", self.hidden_filters)
+        return super().get_context_data(**kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         fmt = request.GET.get("export")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import pgettext_lazy
 
 from zhili.accounts.models import Membership
 from zhili.core.scope import scope_for
@@ -30,12 +31,11 @@ class UnitListView(ScopedListView):
     export_columns = UNIT_COLUMNS
     export_name = "units"
     template_name = "org/unit_list.html"
+    page_title = pgettext_lazy("list", "单位")
+    hidden_filters = ["parent", "within"]
 
     def get_filterset(self, filterset_class: Any) -> Any:
         return _label_unit_types(super().get_filterset(filterset_class))
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(hidden_filters=["parent", "within"], **kwargs)
 
 
 class UnitDetailView(ScopedDetailView):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from zhili import testing
 from zhili.accounts import services
@@ -11,10 +10,7 @@ from zhili.audit.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-def api(user) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+api = testing.api_client
 
 
 def test_people_are_masked_in_lists_and_details(tree: testing.Tree) -> None:
@@ -155,7 +151,7 @@ def test_me_lists_roles_and_reach(tree: testing.Tree) -> None:
 def test_api_tokens_authenticate_integrations_until_revoked(tree: testing.Tree) -> None:
     user = testing.person(role="clerk", unit_=tree.township_a1)
     token = services.issue_token(user, days=30, reason="热线系统对接")
-    client = APIClient()
+    client = testing.api_client(None)
     assert client.get("/api/v1/units/").status_code == 401
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/units/").json()["count"] == 4

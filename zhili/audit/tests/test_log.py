@@ -6,7 +6,6 @@ import io
 import pytest
 from django.db import DatabaseError, connection, transaction
 from openpyxl import load_workbook
-from rest_framework.test import APIClient
 
 from zhili import testing
 from zhili.accounts import services as people
@@ -18,10 +17,7 @@ from zhili.org import services as org
 pytestmark = pytest.mark.django_db
 
 
-def api(user) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+api = testing.api_client
 
 
 def test_create_update_delete_are_recorded_with_before_after_actor_and_reason(tree: testing.Tree) -> None:

@@ -59,10 +59,7 @@ def world(tree: testing.Tree) -> World:
     return World(tree, _objects(tree), parent, sibling, resident)
 
 
-def client_for(user: Any) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+client_for = testing.api_client
 
 
 def scoped_routes() -> list[tuple[str, type, str]]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from rest_framework.test import APIClient
 
 from zhili import testing
 from zhili.audit.models import AuditEvent
@@ -12,10 +11,7 @@ from zhili.org.models import Unit
 pytestmark = pytest.mark.django_db
 
 
-def api(user) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+api = testing.api_client
 
 
 def test_list_is_restricted_to_the_subtree_and_filterable(tree: testing.Tree) -> None:

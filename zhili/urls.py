@@ -17,3 +17,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "zhili.core.errors.not_found"
+handler500 = "zhili.core.errors.server_error"

@@ -8,8 +8,10 @@ message next to the form.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.views import defaults
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
 
@@ -55,7 +57,19 @@ class ZhiliExceptionHandler(ExceptionHandler):
         return exc
 
 
-def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(
-        {"type": "client_error", "errors": [{"code": "not_found", "detail": "未找到。", "attr": None}]}, status=404
-    )
+def _api_error(status: int, error_type: str, code: str, detail: str) -> JsonResponse:
+    body = {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 outside any view: JSON under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _api_error(404, "client_error", "not_found", gettext("未找到。"))
+    return defaults.page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _api_error(500, "server_error", "error", gettext("服务器内部错误。"))
+    return defaults.server_error(request)

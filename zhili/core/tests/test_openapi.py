@@ -36,3 +36,15 @@ def test_schema_and_docs_are_served_with_local_assets(client) -> None:  # type: 
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     asset = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert asset.status_code == 200
+
+
+@pytest.mark.django_db
+def test_unknown_api_paths_answer_json_and_pages_html(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [{"code": "not_found", "detail": "未找到。", "attr": None}],
+    }
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")

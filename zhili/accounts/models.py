@@ -67,10 +67,6 @@ class User(AbstractUser, AuditedModel, ScopedModel):
         first = self.memberships.select_related("unit").order_by("id").first() if self.pk else None
         return str(first.unit.path) if first else ""
 
-    @property
-    def is_staff_member(self) -> bool:
-        return self.is_superuser or self.memberships.exclude(role=Role.RESIDENT).exists()
-
 
 class MembershipQuerySet(ScopedQuerySet):
     pass

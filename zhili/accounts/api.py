@@ -177,7 +177,14 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     full_name = serializers.CharField()
     memberships = MembershipSerializer(many=True)
-    permissions = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()))
+    permissions = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="For each permission, the ids of the units whose subtrees it reaches.",
+    )
+    role_permissions = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="For each role the caller holds, the permissions it grants.",
+    )
 
 
 @extend_schema(responses=MeSerializer)

@@ -10,8 +10,6 @@ from django.db import models, transaction
 from rest_framework import exceptions, viewsets
 from rest_framework.serializers import BaseSerializer
 
-from zhili.core.scope import ScopedModel
-
 # DRF action -> scope action of the model
 ACTION_SCOPES: dict[str, str] = {
     "list": "view",
@@ -34,11 +32,6 @@ class ScopedViewSetMixin:
     queryset: Any
     request: Any
     scope_actions: ClassVar[dict[str, str]] = {}
-
-    @property
-    def scoped_model(self) -> type[ScopedModel]:
-        model: type[ScopedModel] = self.queryset.model
-        return model
 
     def scope_action(self) -> str:
         action = getattr(self, "action", None) or "list"

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "zhili.org",
     "zhili.accounts",
     "zhili.audit",
+    "zhili.deadlines",
     "zhili.web",
     "zhili.demo",
 ]

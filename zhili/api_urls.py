@@ -5,10 +5,12 @@ from rest_framework.routers import DefaultRouter
 
 from zhili.accounts.api import MembershipViewSet, PersonViewSet, me
 from zhili.audit.api import AuditEventViewSet
+from zhili.matters.api import MatterViewSet
 from zhili.org.api import UnitViewSet
 from zhili.taxonomy import api as taxonomy
 
 router = DefaultRouter()
+router.register("matters", MatterViewSet, basename="matter")
 router.register("units", UnitViewSet, basename="unit")
 router.register("people", PersonViewSet, basename="person")
 router.register("memberships", MembershipViewSet, basename="membership")

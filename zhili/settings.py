@@ -7,6 +7,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from zhili import config
+from zhili.notify import conf as notify_conf
 
 env = config.Env()
 BASE_DIR = Path(__file__).resolve().parent
@@ -46,7 +47,9 @@ INSTALLED_APPS = [
     "zhili.org",
     "zhili.accounts",
     "zhili.audit",
+    "zhili.notify",
     "zhili.deadlines",
+    "zhili.matters",
     "zhili.web",
     "zhili.demo",
 ]
@@ -201,12 +204,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "zhili.accounts.roles.Role",
+        "PartyRoleEnum": "zhili.matters.choices.PartyRole",
+        "MatterStatusEnum": "zhili.matters.choices.Status",
+        "ChannelEnum": "zhili.matters.choices.Channel",
+        "EventKindEnum": "zhili.matters.choices.EventKind",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "zhili.core.schema.drop_backend_integer_bounds",
     ],
 }
 DRF_STANDARDIZED_ERRORS = {
@@ -215,6 +224,24 @@ DRF_STANDARDIZED_ERRORS = {
 }
 
 HUEY = config.broker(env, VAR_DIR)
+
+# Notices by SMS and e-mail (zhili.notify, docs/notifications.md). Backends are dotted paths,
+# checked now so a typo stops start-up; the default writes notices to var/outbox/ and sends nothing.
+NOTIFY_SMS_BACKEND = notify_conf.backend(env, "ZHILI_SMS_BACKEND", "sms")
+NOTIFY_EMAIL_BACKEND = notify_conf.backend(env, "ZHILI_EMAIL_BACKEND", "email")
+NOTIFY_SMS_GATEWAY = notify_conf.sms_gateway(env, NOTIFY_SMS_BACKEND)
+NOTIFY_MAX_ATTEMPTS = env.int("ZHILI_NOTIFY_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
+EMAIL_HOST = env.str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise config.ConfigError("EMAIL_USE_SSL", "cannot be on together with EMAIL_USE_TLS; use one (SSL for port 465)")
+# A hung mail server must not hold a notice in "sending" until the sweep thinks its worker died.
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "zhili@localhost")
 
 LOGGING = {
     "version": 1,
@@ -230,3 +257,8 @@ LOGGING = {
 }
 
 ZHILI_BRAND = _("治理 · 基层社会治理平台")
+
+# Matters: the number prefix (LS-2026-000123) and how long after closing a dissatisfied resident
+# may reopen a matter.
+MATTER_NUMBER_PREFIX = env.str("ZHILI_MATTER_PREFIX", "LS")
+MATTER_REOPEN_DAYS = env.int("ZHILI_REOPEN_DAYS", 15, minimum=0, maximum=365)

@@ -38,6 +38,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "pii.reveal": frozenset({Role.GRID_WORKER, Role.CLERK, Role.MEDIATOR, Role.HANDLER, Role.LEADER, Role.ADMIN}),
     # edit the taxonomy (global configuration): admins of a top-level unit only
     "taxonomy.manage": frozenset({Role.ADMIN}),
+    # matters: see those attached to one's subtree; register them; triage and dispatch; handle
+    # what is dispatched to one's unit; lead (supervise, own hard cases, approve extensions)
+    "matter.view": STAFF_ROLES,
+    "matter.intake": frozenset({Role.CLERK, Role.GRID_WORKER, Role.LEADER, Role.MEDIATOR}),
+    "matter.dispatch": frozenset({Role.CLERK, Role.LEADER}),
+    "matter.handle": frozenset({Role.HANDLER, Role.MEDIATOR, Role.GRID_WORKER, Role.CLERK}),
+    "matter.lead": frozenset({Role.LEADER}),
 }
 
 
@@ -50,6 +57,11 @@ PERMISSION_LABELS: dict[str, StrOrPromise] = {
     "audit.view": _("查看和导出审计日志"),
     "pii.reveal": _("查看完整个人信息(需填写原因)"),
     "taxonomy.manage": _("维护分类代码"),
+    "matter.view": _("查看事项"),
+    "matter.intake": _("登记事项"),
+    "matter.dispatch": _("研判分办、回访办结事项"),
+    "matter.handle": _("签收办理事项"),
+    "matter.lead": _("督办、包案、审批延期"),
 }
 
 

@@ -7,6 +7,8 @@ message next to the form.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import Promise
@@ -20,6 +22,7 @@ class DomainError(Exception):
     """A rule refused the operation. `field` names the input at fault, when there is one."""
 
     status_code: int = status.HTTP_400_BAD_REQUEST
+    extra: dict[str, Any] = {}  # more machine-readable facts for the API body (e.g. allowed steps)
 
     def __init__(
         self, code: str, message: str | Promise, field: str | None = None, status_code: int | None = None
@@ -41,10 +44,16 @@ class Conflict(DomainError):
 class DomainAPIException(exceptions.APIException):
     def __init__(self, error: DomainError) -> None:
         self.status_code = error.status_code
+        self.extra = error.extra
         super().__init__(detail=error.message, code=error.code)
 
 
 class ZhiliExceptionHandler(ExceptionHandler):
+    def format_exception(self, exc: exceptions.APIException) -> Any:
+        data = super().format_exception(exc)
+        data.update(getattr(exc, "extra", {}) or {})
+        return data
+
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, DomainError):
             if exc.field:

@@ -39,7 +39,13 @@ def _objects(tree: testing.Tree) -> dict[str, Any]:
     person = testing.person("a1-clerk", role="clerk", unit_=tree.township_a1, phone="13812345678")
     membership = Membership.objects.get(user=person)
     event = AuditEvent.objects.filter(object_id=str(tree.community_a1.pk), kind="create").get()
+    from zhili.matters.actions import receive
+
+    matter, _created = receive(
+        actor=person, channel="walk_in", description="邻里噪音", category="neighbor", intake_unit=tree.township_a1
+    )
     return {
+        "matter": matter,
         "unit": tree.community_a1,
         "person": person,
         "membership": membership,

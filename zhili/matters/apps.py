@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MattersConfig(AppConfig):
+    name = "zhili.matters"
+    label = "matters"
+    verbose_name = "事项"

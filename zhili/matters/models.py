@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zhili.audit.models import AuditedModel
+from zhili.core.scope import Scope, ScopedModel, ScopedQuerySet, prefix_q
+from zhili.matters.choices import Channel, EventKind, PartyRole, Status
+
+
+class MatterQuerySet(ScopedQuerySet):
+    pass
+
+
+class Matter(ScopedModel):
+    """A matter (事项). Its state fields mirror lifecycle.MatterState and change only through
+    actions.py, which appends a MatterEvent for each change: the events are the matter's history
+    and its audit trail (ADR 0005)."""
+
+    number = models.CharField(_("编号"), max_length=32, unique=True)
+    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
+    kind = models.ForeignKey("taxonomy.Kind", models.PROTECT, related_name="+", verbose_name=_("事项类型"))
+    category = models.ForeignKey(
+        "taxonomy.Category", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("类别")
+    )
+    risk = models.ForeignKey(
+        "taxonomy.RiskLevel", models.PROTECT, default="green", related_name="+", verbose_name=_("风险等级")
+    )
+    title = models.CharField(_("标题"), max_length=200, blank=True)
+    description = models.TextField(_("诉求内容"))
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    # The reporter: an account when the resident has one, else name and phone as given. Anonymous
+    # matters hide the reporter from handlers, never from the system.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_matters",
+        verbose_name=_("反映人账号"),
+    )
+    reporter_name = models.CharField(_("反映人"), max_length=60, blank=True)
+    reporter_phone = models.CharField(_("反映人电话"), max_length=20, blank=True)
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("登记人")
+    )
+    received_at = models.DateTimeField(_("登记时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    # --- state, derived from the events (lifecycle.MatterState) ---
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, db_index=True)
+    intake_unit = models.ForeignKey("org.Unit", models.PROTECT, related_name="+", verbose_name=_("受理单位"))
+    jurisdiction = models.ForeignKey(
+        "org.Unit", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("属地")
+    )
+    lead_unit = models.ForeignKey(
+        "org.Unit", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("牵头单位")
+    )
+    co_units = models.JSONField(_("协办单位"), default=list, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("承办人")
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("包案领导")
+    )
+    supervised = models.BooleanField(_("督办中"), default=False, db_index=True)
+    supervision_due = models.CharField(_("督办期限"), max_length=32, blank=True)
+    extension_pending = models.BooleanField(_("延期待批"), default=False)
+    extension_requested = models.IntegerField(_("申请延期"), default=0)
+    extension_granted = models.IntegerField(_("已批延期"), default=0)
+    escalations = models.IntegerField(_("上报次数"), default=0)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    visit_failed = models.BooleanField(_("回访未果"), default=False)
+    rating = models.PositiveSmallIntegerField(_("评价"), null=True, blank=True)
+    satisfied = models.BooleanField(_("满意"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    reopened = models.IntegerField(_("重新办理次数"), default=0)
+    merged_into = models.CharField(_("并入事项"), max_length=32, blank=True)
+    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
+    last_event_seq = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = MatterQuerySet.as_manager()
+
+    scope_permissions = {"view": "matter.view"}
+    # Units hold matters through MatterUnit (every unit a matter is attached to); counting these
+    # foreign keys as well would count a matter twice.
+    unit_holding = False
+
+    class Meta:
+        verbose_name = _("事项")
+        verbose_name_plural = _("事项")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "due_at"], name="matter_status_due")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @classmethod
+    def scope_filter(cls, scope: Scope, user: Any) -> Q | None:
+        # Staff reach a matter through any unit it is attached to (intake, jurisdiction, lead,
+        # co-handling, every unit it was dispatched or escalated to); residents their own.
+        condition = Q(reporter=user) if getattr(user, "is_authenticated", False) else None
+        if scope.paths:
+            shares = MatterUnit.objects.filter(prefix_q("unit__path", scope.paths)).values("matter_id")
+            condition = Q(pk__in=shares) if condition is None else condition | Q(pk__in=shares)
+        return condition
+
+    def scope_path(self) -> str:
+        return str(self.intake_unit.path)
+
+
+class MatterUnit(models.Model):
+    """A unit the matter is attached to (lifecycle.MatterState.shared_units): the scope index."""
+
+    matter = models.ForeignKey(Matter, models.CASCADE, related_name="units")
+    unit = models.ForeignKey("org.Unit", models.PROTECT, related_name="matter_links")
+
+    # Counted by org.services.holdings as "事项", so a unit that still holds matters cannot be
+    # moved or deleted.
+    class Meta:
+        verbose_name = _("事项")
+        verbose_name_plural = _("事项")
+        constraints = [models.UniqueConstraint(fields=["matter", "unit"], name="matter_unit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.matter_id} @ {self.unit_id}"
+
+
+class Party(AuditedModel):
+    """A party to the matter (当事人): only what the matter needs."""
+
+    matter = models.ForeignKey(Matter, models.CASCADE, related_name="parties")
+    role = models.CharField(_("身份"), max_length=20, choices=PartyRole.choices, default=PartyRole.APPLICANT)
+    name = models.CharField(_("姓名或名称"), max_length=100)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    head_count = models.PositiveIntegerField(_("人数"), default=1)
+
+    pii_fields = {"phone": "phone", "id_number": "id_number"}
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+
+    def __str__(self) -> str:
+        return f"{self.matter.number} · {self.name}"
+
+    def scope_path(self) -> str:
+        return str(self.matter.intake_unit.path)
+
+
+class MatterEvent(models.Model):
+    """One step of a matter's history: who, when, what, why (append-only)."""
+
+    matter = models.ForeignKey(Matter, models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(_("环节"), max_length=30, choices=EventKind.choices)
+    time = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    reason = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    source = models.CharField(_("渠道"), max_length=10, blank=True)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("事项记录")
+        verbose_name_plural = _("事项记录")
+        ordering = ["matter_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["matter", "seq"], name="matter_event_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.matter_id}#{self.seq} {self.kind}"
+
+
+class IntakeKey(models.Model):
+    """An Idempotency-Key seen at intake: the same key returns the same matter."""
+
+    key = models.CharField(max_length=200, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    matter = models.ForeignKey(Matter, models.CASCADE, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class MatterCounter(models.Model):
+    """The last sequence number used for matter numbers of one prefix and year."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="matter_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"

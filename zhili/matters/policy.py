@@ -1,0 +1,71 @@
+"""Who may perform each step (the state machine in lifecycle.py says when).
+
+Each event kind lists alternatives: a permission (accounts.roles) that the actor must hold over
+the matter's lead unit ("lead"), or over any unit the matter is attached to ("matter"), or the
+resident who reported it ("reporter"). Until a matter is dispatched, its intake unit is its lead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zhili.core.scope import scope_for
+from zhili.matters.choices import EventKind as E
+from zhili.matters.models import Matter
+from zhili.org.models import Unit
+
+LEAD = "lead"
+MATTER = "matter"
+REPORTER = "reporter"
+
+RULES: dict[str, tuple[tuple[str, str], ...]] = {
+    E.TRIAGED: (("matter.dispatch", MATTER),),
+    E.DISPATCHED: (("matter.dispatch", MATTER),),
+    E.ACCEPTED: (("matter.handle", LEAD),),
+    E.RETURNED: (("matter.handle", LEAD),),
+    E.TRANSFERRED: (("matter.dispatch", MATTER),),
+    E.CO_HANDLING_ADDED: (("matter.dispatch", MATTER), ("matter.handle", LEAD)),
+    E.CONTACTED: (("matter.handle", LEAD),),
+    E.NOTE: (("matter.view", MATTER),),
+    E.ESCALATED: (("matter.handle", LEAD), ("matter.dispatch", MATTER)),
+    E.SUPERVISED: (("matter.lead", MATTER),),
+    E.SUPERVISION_REPLIED: (("matter.handle", LEAD),),
+    E.LEADER_ASSIGNED: (("matter.lead", MATTER),),
+    E.EXTENSION_REQUESTED: (("matter.handle", LEAD),),
+    E.EXTENSION_APPROVED: (("matter.lead", MATTER),),
+    E.EXTENSION_DENIED: (("matter.lead", MATTER),),
+    E.ANSWERED: (("matter.handle", LEAD),),
+    E.VISITED: (("matter.dispatch", MATTER), ("matter.handle", LEAD)),
+    E.RATED: (("", REPORTER), ("matter.dispatch", MATTER)),
+    E.CLOSED: (("matter.dispatch", MATTER),),
+    E.REOPENED: (("", REPORTER), ("matter.dispatch", MATTER)),
+    E.MERGED: (("matter.dispatch", MATTER),),
+}
+
+
+def _unit_paths(matter: Matter) -> list[str]:
+    return list(Unit.objects.filter(matter_links__matter=matter).values_list("path", flat=True))
+
+
+def may(actor: Any, matter: Matter, kind: str) -> bool:
+    if actor is None or not actor.is_authenticated:
+        return False
+    for permission, where in RULES.get(kind, ()):
+        if where == REPORTER:
+            if matter.reporter_id is not None and matter.reporter_id == actor.pk:
+                return True
+            continue
+        scope = scope_for(actor, permission)
+        if scope.everything:
+            return True
+        if where == LEAD:
+            # Until it is dispatched, a matter sits with the unit that received it.
+            if scope.covers((matter.lead_unit or matter.intake_unit).path):
+                return True
+        elif any(scope.covers(path) for path in _unit_paths(matter)):
+            return True
+    return False
+
+
+def permitted(actor: Any, matter: Matter, kinds: list[str]) -> list[str]:
+    return [kind for kind in kinds if may(actor, matter, kind)]

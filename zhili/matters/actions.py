@@ -25,7 +25,7 @@ from zhili.core import pii
 from zhili.core.context import current
 from zhili.core.errors import Conflict, DomainError
 from zhili.core.scope import scope_for
-from zhili.matters import lifecycle, notices, policy
+from zhili.matters import lifecycle, notices, policy, timing
 from zhili.matters.choices import Channel, EventKind, PartyRole
 from zhili.matters.models import IntakeKey, Matter, MatterEvent, MatterUnit, Party
 from zhili.matters.numbering import next_number
@@ -34,7 +34,7 @@ from zhili.org.models import Unit
 from zhili.taxonomy.models import Category, Kind, RiskLevel
 
 MAX_DESCRIPTION = 20_000
-DATETIME_FIELDS = {"answered_at", "closed_at"}
+DATETIME_FIELDS = {"answered_at", "closed_at", "stage_started", "waiting_since"}
 UNIT_FIELDS = {"intake_unit", "jurisdiction", "lead_unit"}
 USER_FIELDS = {"owner", "leader"}
 CODE_FIELDS = {"kind", "category", "risk"}
@@ -186,6 +186,7 @@ def receive(
     idempotency_key: str = "",
     payload_fingerprint: str = "",
     reason: str = "",
+    at: datetime.datetime | None = None,
 ) -> tuple[Matter, bool]:
     """Register a matter from any channel. Returns (matter, created).
 
@@ -220,7 +221,7 @@ def receive(
             raise DomainError("intake_unit_not_found", _("受理单位不存在或不在您的管辖范围内。"), field="intake_unit")
         if jurisdiction is None and lon is not None and lat is not None:
             jurisdiction = org.locate(lon, lat)
-        now = timezone.now()
+        now = at or timezone.now()
         matter = Matter(
             number=next_number(),
             channel=channel,
@@ -246,12 +247,15 @@ def receive(
         }
         state = lifecycle.advance(lifecycle.MatterState(), EventKind.CREATED, data, now, getattr(actor, "pk", None))
         store(matter, state)
+        timing.refresh(matter, now)
         matter.save()
         _link_units(matter, state.shared_units)
         for party in cleaned_parties:
             party.matter = matter
         Party.objects.bulk_create(cleaned_parties)
         _record(matter, EventKind.CREATED, actor, now, reason, data)
+        if matter.risk_id == "red":
+            _alert_leaders(matter, now)
         Matter.objects.filter(pk=matter.pk).update(last_event_seq=matter.last_event_seq)
         if idempotency_key:
             IntakeKey.objects.filter(key=idempotency_key).update(matter=matter)
@@ -339,15 +343,26 @@ def _check_step(matter: Matter, kind: str, actor: Any, data: dict[str, Any]) -> 
             raise DomainError("leader_invalid", _("包案人须为中心负责人。"), field="leader")
         return {"leader": leader.pk}
     if kind in {EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_APPROVED}:
-        amount = int(data.get("amount") or 0)
-        if kind == EventKind.EXTENSION_REQUESTED and amount <= 0:
-            raise DomainError("extension_amount", _("请填写延期天数。"), field="amount")
-        return {"amount": amount} if amount else {}
+        amount = int(data.get("amount") or (matter.extension_requested if kind == EventKind.EXTENSION_APPROVED else 0))
+        if amount <= 0:
+            raise DomainError("extension_amount", _("请填写延期时长。"), field="amount")
+        timing.check_extension(matter, amount)  # the rule's limit, counted with what was granted
+        return {"amount": amount}
     if kind == EventKind.VISITED:
         return {"reached": bool(data.get("reached", True))}
     if kind == EventKind.SUPERVISED:
         return {"due": str(data.get("due") or "")}
     return {}
+
+
+def _alert_leaders(matter: Matter, now: datetime.datetime) -> None:
+    """A red matter is reported at once to the leaders of the level above where it sits (or of
+    the top level, when it is already there): an event on the timeline and an SMS each."""
+    unit = escalation_target(matter) or (matter.lead_unit or matter.intake_unit)
+    leaders = list(User.objects.filter(memberships__unit=unit, memberships__role="leader", is_active=True).distinct())
+    for leader in leaders:
+        notices.leader_alert(matter, leader)
+    _record(matter, EventKind.LEADER_ALERTED, None, now, "", {"unit": unit.pk, "leaders": [u.pk for u in leaders]})
 
 
 def escalation_target(matter: Matter) -> Unit | None:
@@ -382,6 +397,7 @@ def perform(
     reason: str = "",
     data: Mapping[str, Any] | None = None,
     system: bool = False,
+    at: datetime.datetime | None = None,
 ) -> Matter:
     """Apply one lifecycle step. `system=True` is for the worker (deadline escalation): no role
     check, the actor is the platform."""
@@ -390,7 +406,11 @@ def perform(
         locked = (
             Matter.objects.select_for_update(of=("self",)).select_related("lead_unit", "intake_unit").get(pk=matter.pk)
         )
-        if kind not in lifecycle.TRANSITIONS or kind == EventKind.CREATED:
+        if (
+            kind not in lifecycle.TRANSITIONS
+            or kind == EventKind.CREATED
+            or (kind in lifecycle.SYSTEM_ONLY and not system)
+        ):
             raise DomainError("event_kind_unknown", _("未知的操作。"), field="kind")
         # The state first: a step the matter cannot take now is a 409 listing the steps this
         # actor can take; only then whether this actor may take it (403).
@@ -406,14 +426,17 @@ def perform(
         if kind in REASON_REQUIRED and len(reason) < 2:
             raise DomainError("reason_required", _("请填写原因或答复内容。"), field="reason")
         event_data = _check_step(locked, kind, actor, dict(data or {}))
-        now = timezone.now()
+        now = at or timezone.now()
         try:
             new_state = lifecycle.advance(state, kind, event_data, now, getattr(actor, "pk", None))
         except lifecycle.TransitionRefused as refused:
             allowed = refused.allowed if system else policy.permitted(actor, locked, refused.allowed)
             raise TransitionConflict(refused, allowed) from None
         store(locked, new_state)
+        timing.refresh(locked, now)
         _record(locked, kind, actor, now, reason, event_data)
+        if new_state.risk == "red" and state.risk != "red":
+            _alert_leaders(locked, now)
         locked.save()
         _link_units(locked, [u for u in new_state.shared_units if u not in state.shared_units])
         notices.status_changed(locked, state.status)

@@ -131,7 +131,9 @@ class IntakeSerializer(serializers.Serializer):
 
 
 class StepSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[c for c in EventKind.choices if c[0] != EventKind.CREATED])
+    kind = serializers.ChoiceField(
+        choices=[c for c in EventKind.choices if c[0] != EventKind.CREATED and c[0] not in lifecycle.SYSTEM_ONLY]
+    )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     data = serializers.DictField(required=False, default=dict)  # type: ignore[assignment]  # the step's data
 

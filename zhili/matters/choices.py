@@ -59,3 +59,8 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("办结")
     REOPENED = "reopened", _("重新办理")
     MERGED = "merged", _("合并")
+    WAITING = "waiting", _("等待群众补充")  # the clock stops, for rules that allow it
+    RESUMED = "resumed", _("恢复计时")
+    DEADLINE_WARNED = "deadline_warned", _("临期提醒")
+    OVERDUE = "overdue", _("超期")  # overdue at the top level: nowhere left to escalate
+    LEADER_ALERTED = "leader_alerted", _("红色预警通报")

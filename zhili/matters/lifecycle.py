@@ -51,6 +51,11 @@ class MatterState:
     closed_at: str = ""
     reopened: int = 0
     merged_into: str = ""
+    # The clock of the current deadline stage: when it started, and time paused waiting on the
+    # resident (a new stage starts a new clock).
+    stage_started: str = ""
+    waiting_since: str = ""
+    paused_seconds: int = 0
 
 
 class TransitionRefused(Exception):
@@ -91,6 +96,7 @@ def _created(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | No
         intake_unit=intake,
         jurisdiction=jurisdiction,
         shared_units=_add((), intake, jurisdiction),
+        stage_started=at.isoformat(),
     )
 
 
@@ -111,13 +117,21 @@ def _dispatched(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int |
     lead = _unit(d, "lead_unit")
     co = tuple(int(u) for u in d.get("co_units", ()) if int(u) != lead)
     return replace(
-        s, status=S.DISPATCHED, lead_unit=lead, co_units=co, owner=None, shared_units=_add(s.shared_units, lead, *co)
+        s,
+        status=S.DISPATCHED,
+        lead_unit=lead,
+        co_units=co,
+        owner=None,
+        shared_units=_add(s.shared_units, lead, *co),
+        **_new_stage(at),
     )
 
 
 def _transferred(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
     lead = _unit(d, "lead_unit")
-    return replace(s, status=S.DISPATCHED, lead_unit=lead, owner=None, shared_units=_add(s.shared_units, lead))
+    return replace(
+        s, status=S.DISPATCHED, lead_unit=lead, owner=None, shared_units=_add(s.shared_units, lead), **_new_stage(at)
+    )
 
 
 def _escalated(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
@@ -129,7 +143,22 @@ def _escalated(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | 
         owner=None,
         escalations=s.escalations + 1,
         shared_units=_add(s.shared_units, unit),
+        **_new_stage(at),
     )
+
+
+def _new_stage(at: datetime) -> dict[str, Any]:
+    """A new lead unit or level starts the clock of its deadline afresh."""
+    return {"stage_started": at.isoformat(), "waiting_since": "", "paused_seconds": 0}
+
+
+def _waiting(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
+    return replace(s, waiting_since=at.isoformat())
+
+
+def _resumed(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
+    waited = at - datetime.fromisoformat(s.waiting_since)
+    return replace(s, waiting_since="", paused_seconds=s.paused_seconds + max(int(waited.total_seconds()), 0))
 
 
 def _co_handling(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
@@ -177,7 +206,7 @@ def _extension_decided(approved: bool) -> Callable[..., MatterState]:
 
 
 def _answered(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
-    return replace(s, status=S.ANSWERED, answered_at=at.isoformat(), visit_failed=False)
+    return replace(s, status=S.ANSWERED, answered_at=at.isoformat(), visit_failed=False, waiting_since="")
 
 
 def _visited(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
@@ -215,6 +244,14 @@ def _reopened(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | N
 
 def _merged(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
     return replace(s, status=S.MERGED, merged_into=str(d["into"]), supervised=False)
+
+
+def _not_waiting(s: MatterState, d: Mapping[str, Any]) -> str:
+    return "already waiting on the resident" if s.waiting_since else ""
+
+
+def _waiting_now(s: MatterState, d: Mapping[str, Any]) -> str:
+    return "" if s.waiting_since else "not waiting on the resident"
 
 
 def _needs_supervision(s: MatterState, d: Mapping[str, Any]) -> str:
@@ -256,12 +293,24 @@ TRANSITIONS: dict[str, Transition] = {
     E.CLOSED: Transition(frozenset({S.ANSWERED}), _closed, _needs_rating_or_failed_visit),
     E.REOPENED: Transition(frozenset({S.CLOSED}), _reopened),
     E.MERGED: Transition(frozenset({S.NEW, S.DISPATCHED, S.RETURNED}), _merged),
+    E.WAITING: Transition(frozenset({S.IN_PROGRESS}), _waiting, _not_waiting),
+    E.RESUMED: Transition(frozenset({S.IN_PROGRESS}), _resumed, _waiting_now),
+    # Recorded by the platform; they change nothing but the timeline.
+    E.DEADLINE_WARNED: Transition(OPEN, _same),
+    E.OVERDUE: Transition(OPEN, _same),
+    E.LEADER_ALERTED: Transition(OPEN | {S.ANSWERED}, _same),
 }
+SYSTEM_ONLY = frozenset({E.DEADLINE_WARNED, E.OVERDUE, E.LEADER_ALERTED})
 
 
 def allowed_from(state: MatterState) -> list[str]:
-    """Event kinds whose source status and guard admit the current state, in table order."""
-    return [str(kind) for kind, t in TRANSITIONS.items() if state.status in t.sources and not t.guard(state, {})]
+    """Event kinds a person may take now: source status and guard admit the current state (the
+    platform's own records are left out), in table order."""
+    return [
+        str(kind)
+        for kind, t in TRANSITIONS.items()
+        if kind not in SYSTEM_ONLY and state.status in t.sources and not t.guard(state, {})
+    ]
 
 
 def advance(state: MatterState, kind: str, data: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:

@@ -83,7 +83,16 @@ class Matter(ScopedModel):
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     reopened = models.IntegerField(_("重新办理次数"), default=0)
     merged_into = models.CharField(_("并入事项"), max_length=32, blank=True)
+    stage_started = models.DateTimeField(_("本环节起算"), null=True, blank=True)
+    waiting_since = models.DateTimeField(_("等待补充起"), null=True, blank=True)
+    paused_seconds = models.IntegerField(_("已暂停秒数"), default=0)
+
+    # --- the deadline of the current stage: from the state and the rules (matters/timing.py) ---
+    due_stage = models.CharField(_("期限环节"), max_length=30, blank=True)
+    due_rule = models.CharField(_("期限规则"), max_length=60, blank=True)
     due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
+    warn_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
     last_event_seq = models.PositiveIntegerField(default=0, editable=False)
 
     objects = MatterQuerySet.as_manager()
@@ -97,7 +106,10 @@ class Matter(ScopedModel):
         verbose_name = _("事项")
         verbose_name_plural = _("事项")
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["status", "due_at"], name="matter_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="matter_status_due"),
+            models.Index(fields=["warn_at"], name="matter_warn_at", condition=models.Q(warn_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return self.number

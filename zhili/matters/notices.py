@@ -6,6 +6,9 @@ a rolled-back change tells nobody anything and a committed one is never forgotte
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.matters.choices import Status
@@ -42,3 +45,21 @@ def status_changed(matter: Matter, before: str) -> None:
     what = str(STATUS_TEXT[Status(matter.status)]) % {"unit": unit, "into": matter.merged_into}
     body = _("您反映的事项%(number)s%(what)s。") % {"number": matter.number, "what": what}
     notify.enqueue("sms", phone, "", body, purpose="matter_status", about=matter)
+
+
+def leader_alert(matter: Matter, leader: Any) -> None:
+    if leader.phone:
+        body = _("红色预警：事项%(number)s（%(title)s）需要您关注。") % {
+            "number": matter.number,
+            "title": matter.title[:30],
+        }
+        notify.enqueue("sms", leader.phone, "", body, purpose="matter_red_alert", about=matter)
+
+
+def deadline_warning(matter: Matter, recipient: Any) -> None:
+    if recipient is not None and recipient.phone:
+        body = _("事项%(number)s将于%(due)s到期，请抓紧办理。") % {
+            "number": matter.number,
+            "due": timezone.localtime(matter.due_at).strftime("%m-%d %H:%M") if matter.due_at else "",
+        }
+        notify.enqueue("sms", recipient.phone, "", body, purpose="matter_deadline", about=matter)

@@ -40,6 +40,9 @@ RULES: dict[str, tuple[tuple[str, str], ...]] = {
     E.CLOSED: (("matter.dispatch", MATTER),),
     E.REOPENED: (("", REPORTER), ("matter.dispatch", MATTER)),
     E.MERGED: (("matter.dispatch", MATTER),),
+    E.WAITING: (("matter.handle", LEAD),),
+    E.RESUMED: (("matter.handle", LEAD),),
+    # deadline_warned, overdue and leader_alerted are recorded by the platform only.
 }
 
 

@@ -159,7 +159,8 @@ class MatterViewSet(
     scope_actions = {"steps": "view", "events": "view"}
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "with_steps": self.action != "list"}
+        # allowed_steps costs a policy check per step: details and steps answer it, lists and intake not.
+        return {**super().get_serializer_context(), "with_steps": self.action in {"retrieve", "steps"}}
 
     @extend_schema(
         request=IntakeSerializer,

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from zhili.accounts.api import MembershipViewSet, PersonViewSet, me
 from zhili.audit.api import AuditEventViewSet
 from zhili.matters.api import MatterViewSet
+from zhili.matters.api_attachments import AttachmentViewSet
 from zhili.org.api import UnitViewSet
 from zhili.taxonomy import api as taxonomy
 
@@ -22,7 +23,16 @@ router.register("taxonomy/risk-levels", taxonomy.RiskLevelViewSet, basename="ris
 router.register("taxonomy/co-handling-rules", taxonomy.CoHandlingRuleViewSet, basename="cohandlingrule")
 
 app_name = "api"
+# A matter's attachments, nested under it (outside the router: the visibility test for them is
+# zhili/matters/tests/test_attachments.py).
+attachments = [
+    path("", AttachmentViewSet.as_view({"get": "list", "post": "create"}), name="matter-attachment-list"),
+    path("<int:pk>/", AttachmentViewSet.as_view({"get": "retrieve"}), name="matter-attachment-detail"),
+    path("<int:pk>/download/", AttachmentViewSet.as_view({"get": "download"}), name="matter-attachment-download"),
+]
+
 urlpatterns = [
     path("me/", me, name="me"),
+    path("matters/<int:matter_id>/attachments/", include(attachments)),
     path("", include(router.urls)),
 ]

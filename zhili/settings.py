@@ -262,3 +262,8 @@ ZHILI_BRAND = _("治理 · 基层社会治理平台")
 # may reopen a matter.
 MATTER_NUMBER_PREFIX = env.str("ZHILI_MATTER_PREFIX", "LS")
 MATTER_REOPEN_DAYS = env.int("ZHILI_REOPEN_DAYS", 15, minimum=0, maximum=365)
+
+# Attachments of matters (zhili.matters.attachments): the largest file accepted, and how many
+# files one matter may hold. A reverse proxy in front must accept request bodies this large.
+ATTACHMENT_MAX_BYTES = env.int("ZHILI_ATTACHMENT_MAX_MB", 20, minimum=1, maximum=200) * 1024 * 1024
+ATTACHMENTS_PER_MATTER = env.int("ZHILI_ATTACHMENTS_PER_MATTER", 30, minimum=1, maximum=500)

@@ -27,7 +27,7 @@ from zhili.core.errors import Conflict, DomainError
 from zhili.core.scope import scope_for
 from zhili.matters import lifecycle, notices, policy, timing
 from zhili.matters.choices import Channel, EventKind, PartyRole
-from zhili.matters.models import IntakeKey, Matter, MatterEvent, MatterUnit, Party
+from zhili.matters.models import Attachment, IntakeKey, Matter, MatterEvent, MatterUnit, Party
 from zhili.matters.numbering import next_number
 from zhili.org import services as org
 from zhili.org.models import Unit
@@ -352,6 +352,18 @@ def _check_step(matter: Matter, kind: str, actor: Any, data: dict[str, Any]) -> 
         return {"reached": bool(data.get("reached", True))}
     if kind == EventKind.SUPERVISED:
         return {"due": str(data.get("due") or "")}
+    if kind == EventKind.NOTE and "attachment" in data:
+        # attachments.attach() records each file as a note naming it; the file must be one of
+        # this matter's, so a note posted through the API cannot point at another matter's file.
+        try:
+            attachment_id = int(data["attachment"])
+        except (TypeError, ValueError):
+            attachment_id = 0
+        names = Attachment.objects.filter(pk=attachment_id, matter=matter).values_list("original_name", flat=True)
+        name = names.first()
+        if name is None:
+            raise DomainError("attachment_not_found", _("附件不存在。"), field="attachment")
+        return {"attachment": attachment_id, "name": name}
     return {}
 
 

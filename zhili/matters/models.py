@@ -219,3 +219,6 @@ class MatterCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+from zhili.matters.models_attachments import Attachment, AttachmentKind  # noqa: E402, F401  (registers the model)

@@ -34,6 +34,9 @@ from zhili.org.models import Unit
 from zhili.taxonomy.models import Category, Kind, RiskLevel
 
 MAX_DESCRIPTION = 20_000
+# Choices.values builds a new list on each access; intake and import check every row.
+PARTY_ROLES = frozenset(PartyRole.values)
+CHANNELS = frozenset(Channel.values)
 DATETIME_FIELDS = {"answered_at", "closed_at", "stage_started", "waiting_since"}
 UNIT_FIELDS = {"intake_unit", "jurisdiction", "lead_unit"}
 USER_FIELDS = {"owner", "leader"}
@@ -140,7 +143,7 @@ def _clean_parties(parties: Iterable[Mapping[str, Any]]) -> list[Party]:
         if id_number and not pii.valid_id_number(id_number):
             raise DomainError("id_number_invalid", _("身份证号码不正确。"), field=f"parties[{index}].id_number")
         role = str(raw.get("role") or PartyRole.APPLICANT)
-        if role not in PartyRole.values:
+        if role not in PARTY_ROLES:
             raise DomainError("party_role_invalid", _("当事人身份不正确。"), field=f"parties[{index}].role")
         head_count = int(raw.get("head_count") or 1)
         if head_count < 1 or (role != PartyRole.GROUP and head_count != 1):
@@ -194,7 +197,7 @@ def receive(
     requests race: the key's unique row is inserted first, so the second request waits for the
     first to commit and then finds its matter. The same key with a different payload is refused.
     """
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         raise DomainError("channel_unknown", _("受理渠道不正确。"), field="channel")
     description = (description or "").strip()
     if not description:

@@ -13,11 +13,22 @@ def next_number(prefix: str | None = None) -> str:
     """The next number of this year. Must run inside the caller's transaction: the counter row
     stays locked until it commits, so two intakes never get the same number, and a rolled-back
     intake gives its number back."""
-    assert transaction.get_connection().in_atomic_block, "next_number() needs a transaction"
+    return reserve_numbers(1, prefix)[0]
+
+
+def reserve_numbers(count: int, prefix: str | None = None) -> list[str]:
+    """The next `count` numbers of this year, in order, with one locked update of the counter
+    (bulk import). Same rules as next_number(): inside the caller's transaction, which holds the
+    counter until it commits, so a receive() running meanwhile waits and takes the number after
+    the block, and a rolled-back import gives the whole block back."""
+    assert transaction.get_connection().in_atomic_block, "reserve_numbers() needs a transaction"
+    if count < 1:
+        return []
     prefix = prefix or settings.MATTER_NUMBER_PREFIX
     year = timezone.localdate().year
     MatterCounter.objects.bulk_create([MatterCounter(prefix=prefix, year=year)], ignore_conflicts=True)
     counter = MatterCounter.objects.select_for_update().get(prefix=prefix, year=year)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return f"{prefix}-{year}-{counter.last:06d}"
+    return [f"{prefix}-{year}-{n:06d}" for n in range(first, counter.last + 1)]

@@ -138,9 +138,7 @@ def attach(matter: Matter, upload: UploadedFile, *, actor: Any, reason: str = ""
     reason = (reason or "").strip()
     note = _("上传附件“%(name)s”") % {"name": name} + (f"：{reason}" if reason else "")
     with transaction.atomic():
-        locked = (
-            Matter.objects.restrict(actor, "view").select_for_update(of=("self",)).filter(pk=matter.pk).first()
-        )
+        locked = Matter.objects.restrict(actor, "view").select_for_update(of=("self",)).filter(pk=matter.pk).first()
         if locked is None:
             raise DomainError("not_found", _("未找到。"), status_code=404)
         if locked.status == Status.MERGED:

@@ -54,9 +54,7 @@ class Attachment(ScopedModel):
     Seen by whoever sees the matter: the scope is the matter's (`matter.view`).
     """
 
-    matter = models.ForeignKey(
-        "matters.Matter", models.CASCADE, related_name="attachments", verbose_name=_("事项")
-    )
+    matter = models.ForeignKey("matters.Matter", models.CASCADE, related_name="attachments", verbose_name=_("事项"))
     kind = models.CharField(_("类型"), max_length=10, choices=AttachmentKind.choices)
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
     # The client's file name, cleaned, with the extension of the detected type: for display and

@@ -236,7 +236,7 @@ def check(outcomes: list[Outcome], run: str) -> list[tuple[str, bool, str]]:
             created=Count("events", filter=Q(events__kind="created"), distinct=True),
             party_count=Count("parties", distinct=True),
         )
-        .values_list("pk", "number", "description", "events", "party_count")
+        .values_list("pk", "number", "description", "created", "party_count")
     )
     by_marker: dict[str, list[tuple[int, str]]] = {}
     for pk, number, description, _events, _parties in rows:
@@ -292,7 +292,17 @@ def check(outcomes: list[Outcome], run: str) -> list[tuple[str, bool, str]]:
         )
     )
     lost = [o.key for o in outcomes if o.marker not in by_marker]
-    results.append(("every request of the burst ended as a matter", not lost, f"{len(lost)} missing: {lost[:5]}"))
+    results.append(
+        ("every request of the burst ended as a matter", not lost, f"{len(lost)} missing: {lost[:5]}" if lost else "")
+    )
+    orphans = [key for key, (matter_id, _number) in keys.items() if matter_id is None]
+    results.append(
+        (
+            f"every Idempotency-Key row points at its matter ({len(keys)} rows for {len(outcomes)} keys)",
+            not orphans and len(keys) == len(outcomes),
+            f"{len(orphans)} without a matter: {orphans[:5]}" if orphans else "",
+        )
+    )
     keyed = {matter_id for matter_id, _number in keys.values()}
     incomplete = [
         number for pk, number, _d, created, parties in rows if created != 1 or parties != 2 or pk not in keyed

@@ -99,17 +99,23 @@ def database(env: Env, var: Path) -> dict[str, Any]:
         raise ConfigError("DATABASE_URL", f"cannot parse {url!r}: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server and the worker read while one of them writes; IMMEDIATE takes
-        # the write lock at BEGIN so concurrent writers queue instead of failing mid-transaction.
+        # the write lock at BEGIN so concurrent writers queue instead of failing mid-transaction,
+        # and our backend makes them queue without sleeping (zhili/core/sqlite/base.py).
+        config["ENGINE"] = "zhili.core.sqlite"
         config["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # Tests run in memory, as Django's own SQLite backend does by default (pytest-django
+        # recognises that default only by the engine's name, which ours does not have).
+        config["TEST"] = {"NAME": ":memory:"}
         if config["NAME"] not in {":memory:", ""}:
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    else:
-        config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60)
-        config["CONN_HEALTH_CHECKS"] = True
+    # Keep connections between requests: opening one costs a SQLite connection its PRAGMAs and
+    # schema parse, a PostgreSQL one its handshake, on every request.
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60)
+    config["CONN_HEALTH_CHECKS"] = True
     config["ATOMIC_REQUESTS"] = False
     return config
 

@@ -7,6 +7,7 @@ import pytest
 from huey.contrib.djhuey import HUEY
 
 from zhili import testing
+from zhili.core import memo
 
 
 @pytest.fixture
@@ -19,6 +20,15 @@ def _fast_password_hashing(settings: Any) -> None:
     # Argon2 is the production hasher (a test checks it); hashing every test account with it would
     # make the suite slow for nothing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches() -> Iterator[None]:
+    # Reference data cached per process (zhili.core.memo) is cleared by model signals, but a test's
+    # rolled-back transaction sends none: start and end every test with empty caches.
+    memo.clear_all()
+    yield
+    memo.clear_all()
 
 
 @pytest.fixture(autouse=True)

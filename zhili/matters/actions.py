@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -31,7 +31,7 @@ from zhili.matters.models import Attachment, IntakeKey, Matter, MatterEvent, Mat
 from zhili.matters.numbering import next_number
 from zhili.org import services as org
 from zhili.org.models import Unit
-from zhili.taxonomy.models import Category, Kind, RiskLevel
+from zhili.taxonomy import services as taxonomy
 
 MAX_DESCRIPTION = 20_000
 # Choices.values builds a new list on each access; intake and import check every row.
@@ -97,9 +97,18 @@ def _link_units(matter: Matter, units: Iterable[int]) -> None:
 def _record(
     matter: Matter, kind: str, actor: Any, at: datetime.datetime, reason: str, data: Mapping[str, Any]
 ) -> MatterEvent:
+    event = _new_event(matter, kind, actor, at, reason, data)
+    event.save()
+    return event
+
+
+def _new_event(
+    matter: Matter, kind: str, actor: Any, at: datetime.datetime, reason: str, data: Mapping[str, Any]
+) -> MatterEvent:
+    """The matter's next event, not yet saved; the matter's last_event_seq counts it."""
     context = current()
     matter.last_event_seq += 1
-    return MatterEvent.objects.create(
+    return MatterEvent(
         matter=matter,
         seq=matter.last_event_seq,
         kind=kind,
@@ -153,16 +162,17 @@ def _clean_parties(parties: Iterable[Mapping[str, Any]]) -> list[Party]:
 
 
 def _classify(kind: str, category: str, risk: str) -> tuple[str, str, str]:
+    codes = taxonomy.active_codes()
     if category:
-        found = Category.objects.filter(code=category, active=True).values_list("kind_id", flat=True).first()
+        found = codes.categories.get(category)
         if found is None:
             raise DomainError("category_unknown", _("类别“%(code)s”不存在。") % {"code": category}, field="category")
         if kind and kind != found:
             raise DomainError("category_kind_mismatch", _("类别与事项类型不符。"), field="category")
         kind = found
-    if not kind or not Kind.objects.filter(code=kind, active=True).exists():
+    if not kind or kind not in codes.kinds:
         raise DomainError("kind_unknown", _("请选择有效的事项类型。"), field="kind")
-    if not RiskLevel.objects.filter(code=risk).exists():
+    if risk not in codes.risks:
         raise DomainError("risk_unknown", _("风险等级不正确。"), field="risk")
     return kind, category, risk
 
@@ -194,8 +204,10 @@ def receive(
     """Register a matter from any channel. Returns (matter, created).
 
     With an idempotency key, the same key returns the same matter (created=False), even when two
-    requests race: the key's unique row is inserted first, so the second request waits for the
-    first to commit and then finds its matter. The same key with a different payload is refused.
+    requests race: the key's row, which names the matter, is the transaction's last insert, so of
+    two requests with one key the second fails on its unique constraint (on PostgreSQL it waits
+    for the first to commit; SQLite writers run one at a time), rolls back everything it wrote
+    and returns the first one's matter. The same key with a different payload is refused.
     """
     if channel not in CHANNELS:
         raise DomainError("channel_unknown", _("受理渠道不正确。"), field="channel")
@@ -212,75 +224,79 @@ def receive(
     for name, value, low, high in (("lon", lon, -180, 180), ("lat", lat, -90, 90)):
         if value is not None and not low <= value <= high:
             raise DomainError("coordinate_invalid", _("经纬度超出范围。"), field=name)
-
-    with transaction.atomic():
-        if idempotency_key:
-            existing = _claim_key(idempotency_key, payload_fingerprint)
-            if existing is not None:
-                return existing, False
-        if intake_unit is None:
-            intake_unit = default_intake_unit()
-        elif getattr(actor, "pk", None) and not scope_for(actor, "matter.intake").covers(intake_unit.path):
-            raise DomainError("intake_unit_not_found", _("受理单位不存在或不在您的管辖范围内。"), field="intake_unit")
-        if jurisdiction is None and lon is not None and lat is not None:
-            jurisdiction = org.locate(lon, lat)
-        now = at or timezone.now()
-        matter = Matter(
-            number=next_number(),
-            channel=channel,
-            title=(title or description[:40]).strip()[:200],
-            description=description,
-            address=address.strip()[:300],
-            lon=lon,
-            lat=lat,
-            reporter=reporter,
-            reporter_name=reporter_name.strip()[:60],
-            reporter_phone=reporter_phone,
-            anonymous=anonymous,
-            received_by=actor if getattr(actor, "pk", None) and actor != reporter else None,
-            received_at=now,
-        )
-        data = {
-            "kind": kind,
-            "category": category,
-            "risk": risk,
-            "intake_unit": intake_unit.pk,
-            "jurisdiction": jurisdiction.pk if jurisdiction else None,
-            "channel": channel,
-        }
-        state = lifecycle.advance(lifecycle.MatterState(), EventKind.CREATED, data, now, getattr(actor, "pk", None))
-        store(matter, state)
-        timing.refresh(matter, now)
-        matter.save()
-        _link_units(matter, state.shared_units)
-        for party in cleaned_parties:
-            party.matter = matter
-        Party.objects.bulk_create(cleaned_parties)
-        _record(matter, EventKind.CREATED, actor, now, reason, data)
-        if matter.risk_id == "red":
-            _alert_leaders(matter, now)
-        Matter.objects.filter(pk=matter.pk).update(last_event_seq=matter.last_event_seq)
-        if idempotency_key:
-            IntakeKey.objects.filter(key=idempotency_key).update(matter=matter)
-        notices.received(matter)
+    if intake_unit is None:
+        intake_unit = default_intake_unit()
+    elif getattr(actor, "pk", None) and not scope_for(actor, "matter.intake").covers(intake_unit.path):
+        raise DomainError("intake_unit_not_found", _("受理单位不存在或不在您的管辖范围内。"), field="intake_unit")
+    if jurisdiction is None and lon is not None and lat is not None:
+        jurisdiction = org.locate(lon, lat)
+    now = at or timezone.now()
+    data = {
+        "kind": kind,
+        "category": category,
+        "risk": risk,
+        "intake_unit": intake_unit.pk,
+        "jurisdiction": jurisdiction.pk if jurisdiction else None,
+        "channel": channel,
+    }
+    state = lifecycle.advance(lifecycle.MatterState(), EventKind.CREATED, data, now, getattr(actor, "pk", None))
+    matter = Matter(
+        channel=channel,
+        title=(title or description[:40]).strip()[:200],
+        description=description,
+        address=address.strip()[:300],
+        lon=lon,
+        lat=lat,
+        reporter=reporter,
+        reporter_name=reporter_name.strip()[:60],
+        reporter_phone=reporter_phone,
+        anonymous=anonymous,
+        received_by=actor if getattr(actor, "pk", None) and actor != reporter else None,
+        received_at=now,
+    )
+    store(matter, state)
+    timing.refresh(matter, now)
+    created = _new_event(matter, EventKind.CREATED, actor, now, reason, data)
+    try:
+        with transaction.atomic():
+            # The counter row stays locked until commit: take the number as late as possible.
+            matter.number = next_number()
+            matter.save()
+            _link_units(matter, state.shared_units)
+            for party in cleaned_parties:
+                party.matter = matter
+            Party.objects.bulk_create(cleaned_parties)
+            created.save()
+            if matter.risk_id == "red":
+                _alert_leaders(matter, now)
+                Matter.objects.filter(pk=matter.pk).update(last_event_seq=matter.last_event_seq)
+            notices.received(matter)
+            if idempotency_key:
+                try:
+                    IntakeKey.objects.create(key=idempotency_key, fingerprint=payload_fingerprint, matter=matter)
+                except IntegrityError as taken:
+                    raise _KeyTaken from taken
+    except _KeyTaken:
+        return _replay(idempotency_key, payload_fingerprint), False
+    # Callers answer with the matter and its parties: give them the parties just written, as
+    # prefetch_related would, instead of a query to read them back.
+    written = matter.parties.all()
+    written._result_cache = cleaned_parties
+    written._prefetch_done = True  # type: ignore[attr-defined]
+    matter._prefetched_objects_cache = {"parties": written}  # type: ignore[attr-defined]
     return matter, True
 
 
-def _claim_key(key: str, payload_fingerprint: str) -> Matter | None:
-    """Insert the key's row, or return the matter an earlier request with this key created."""
-    try:
-        with transaction.atomic():
-            IntakeKey.objects.create(key=key, fingerprint=payload_fingerprint)
-        return None
-    except IntegrityError:
-        pass
-    # Another request holds or held this key. Its row is committed by now: PostgreSQL made our
-    # insert wait for that transaction; SQLite writers run one at a time.
+class _KeyTaken(Exception):
+    """Another request registered a matter under this Idempotency-Key first."""
+
+
+def _replay(key: str, payload_fingerprint: str) -> Matter:
+    """The matter registered earlier under this key, if the payload is the same."""
     existing = IntakeKey.objects.select_related("matter").get(key=key)
     if existing.fingerprint != payload_fingerprint:
         raise Conflict("idempotency_key_reused", _("同一 Idempotency-Key 已用于另一份不同的内容。"))
-    if existing.matter is None:
-        raise Conflict("idempotency_key_in_flight", _("同一请求正在处理中，请稍后重试。"))
+    assert existing.matter is not None  # intake writes the key with its matter, in one transaction
     return existing.matter
 
 
@@ -456,3 +472,91 @@ def perform(
         _link_units(locked, [u for u in new_state.shared_units if u not in state.shared_units])
         notices.status_changed(locked, state.status)
     return locked
+
+
+# --- the same, for a batch of matters (the deadline sweep) -------------------------------------
+
+
+def states_of(matters: Sequence[Matter]) -> dict[int, lifecycle.MatterState]:
+    """state_of() for each matter, with the unit links of all of them read in one query."""
+    shared: dict[int, list[int]] = {matter.pk: [] for matter in matters}
+    links = MatterUnit.objects.filter(matter_id__in=list(shared)).order_by("id").values_list("matter_id", "unit_id")
+    for matter_id, unit_id in links:
+        shared[matter_id].append(unit_id)
+    states = {}
+    for matter in matters:
+        values: dict[str, Any] = {"shared_units": tuple(shared[matter.pk])}
+        for name, column, how in _STATE_COLUMNS:  # as state_of() reads them
+            value = getattr(matter, column)
+            if how == "code":
+                value = "" if value is None else value
+            elif how == "datetime":
+                value = value.isoformat() if value else ""
+            elif how == "tuple":
+                value = tuple(value)
+            values[name] = value
+        states[matter.pk] = lifecycle.MatterState(**values)
+    return states
+
+
+def store_step(matter: Matter, before: lifecycle.MatterState, after: lifecycle.MatterState) -> None:
+    """store(matter, after) for a row that holds `before`: only the fields the step changed
+    (store() copies the whole state with asdict(), which a batch of thousands feels)."""
+    for name, column, how in _STATE_COLUMNS:
+        value = getattr(after, name)
+        if value == getattr(before, name):
+            continue
+        if how == "datetime":
+            value = datetime.datetime.fromisoformat(value) if value else None
+        elif how == "tuple":
+            value = list(value)
+        elif column != name:  # a foreign key, by its id
+            value = value or None
+        setattr(matter, column, value)
+
+
+def _state_columns() -> list[tuple[str, str, str]]:
+    """Each MatterState field but shared_units (the MatterUnit rows): its column on the row and
+    how its value is converted, as state_of() and store() do it."""
+    columns = []
+    for f in fields(lifecycle.MatterState):
+        name = f.name
+        if name == "shared_units":
+            continue
+        if name in UNIT_FIELDS | USER_FIELDS | CODE_FIELDS:
+            columns.append((name, f"{name}_id", "code" if name in CODE_FIELDS else ""))
+        elif name in DATETIME_FIELDS:
+            columns.append((name, name, "datetime"))
+        elif name == "co_units":
+            columns.append((name, name, "tuple"))
+        else:
+            columns.append((name, name, ""))
+    return columns
+
+
+_STATE_COLUMNS = _state_columns()
+
+
+def escalation_targets(matters: Sequence[Matter]) -> dict[int, Unit | None]:
+    """escalation_target() for each matter: the units they sit at and the ancestors of those in
+    two queries, however many matters."""
+    bases = {u.pk: u for u in Unit.objects.filter(pk__in={_base_id(m) for m in matters}).select_related("unit_type")}
+    step = Unit.steplen
+
+    def ancestor_paths(unit: Unit) -> list[str]:  # root first, as treebeard's get_ancestors()
+        return [unit.path[:end] for end in range(step, len(unit.path), step)]
+
+    paths = {path for unit in bases.values() for path in ancestor_paths(unit)}
+    by_path = {u.path: u for u in Unit.objects.filter(path__in=paths).select_related("unit_type")}
+    targets: dict[int, Unit | None] = {}
+    for pk, base in bases.items():
+        ancestors = [by_path[path] for path in ancestor_paths(base) if path in by_path]
+        chain = [a for a in ancestors if a.unit_type.level is not None]  # as in escalation_target()
+        if base.unit_type.level is None:
+            chain = chain[:-1]
+        targets[pk] = chain[-1] if chain else None
+    return {matter.pk: targets[_base_id(matter)] for matter in matters}
+
+
+def _base_id(matter: Matter) -> int:
+    return matter.lead_unit_id or matter.intake_unit_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zhili.matters.models import MatterCounter
@@ -26,9 +26,22 @@ def reserve_numbers(count: int, prefix: str | None = None) -> list[str]:
         return []
     prefix = prefix or settings.MATTER_NUMBER_PREFIX
     year = timezone.localdate().year
-    MatterCounter.objects.bulk_create([MatterCounter(prefix=prefix, year=year)], ignore_conflicts=True)
-    counter = MatterCounter.objects.select_for_update().get(prefix=prefix, year=year)
-    first = counter.last + 1
-    counter.last += count
-    counter.save(update_fields=["last"])
-    return [f"{prefix}-{year}-{n:06d}" for n in range(first, counter.last + 1)]
+    last = _advance(prefix, year, count)
+    if last is None:  # the year's first number
+        MatterCounter.objects.bulk_create([MatterCounter(prefix=prefix, year=year)], ignore_conflicts=True)
+        last = _advance(prefix, year, count)
+    assert last is not None
+    return [f"{prefix}-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+def _advance(prefix: str, year: int, count: int) -> int | None:
+    """Add `count` to the counter and return its new value, in one statement that locks the row
+    (UPDATE … RETURNING, on SQLite and PostgreSQL alike). None when the year has no counter yet."""
+    table, last = (connection.ops.quote_name(name) for name in (MatterCounter._meta.db_table, "last"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + %s WHERE prefix = %s AND year = %s RETURNING {last}",  # noqa: S608 (quoted names)
+            [count, prefix, year],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

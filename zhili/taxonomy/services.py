@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from zhili.core.errors import DomainError
+from zhili.core.memo import ProcessCache
 from zhili.taxonomy.models import Category, CoHandlingRule, Kind, RiskLevel, Term, UnitType
 
 DATA = Path(__file__).resolve().parent / "data" / "taxonomy.json"
@@ -108,3 +110,29 @@ def delete_term(term: Term) -> None:
         raise DomainError(
             "taxonomy_in_use", _("“%(code)s”正在使用中，不能删除；可停用。") % {"code": term.code}
         ) from None
+
+
+@dataclass(frozen=True)
+class ActiveCodes:
+    """The codes intake accepts: active kinds, active categories with their kind, risk levels."""
+
+    kinds: frozenset[str]
+    categories: dict[str, str]
+    risks: frozenset[str]
+
+
+def _load_codes() -> ActiveCodes:
+    return ActiveCodes(
+        kinds=frozenset(Kind.objects.filter(active=True).values_list("code", flat=True)),
+        categories=dict(Category.objects.filter(active=True).values_list("code", "kind_id")),
+        risks=frozenset(RiskLevel.objects.values_list("code", flat=True)),
+    )
+
+
+_codes = ProcessCache(_load_codes)
+_codes.clear_on_change(Kind, Category, RiskLevel)
+
+
+def active_codes() -> ActiveCodes:
+    """Read for every matter registered; kept per process (zhili.core.memo)."""
+    return _codes.get()

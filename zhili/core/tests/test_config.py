@@ -88,7 +88,7 @@ def test_database_url_rejects_unsupported_schemes(url: str, tmp_path: Path) -> N
 
 def test_database_defaults_to_sqlite_wal_under_var(tmp_path: Path) -> None:
     db = config.database(Env({}), tmp_path)
-    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["ENGINE"] == "zhili.core.sqlite"
     assert Path(db["NAME"]) == tmp_path / "zhili.sqlite3"
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
 

@@ -3,6 +3,7 @@ DRF's generic ModelSerializer produces from Meta.fields, for matters in every st
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 from rest_framework import serializers
@@ -44,10 +45,8 @@ def test_hand_written_output_equals_drf_for_matters_in_every_state(cast: Cast) -
             if step is None:
                 break
             kind, data, reason = step
-            try:
+            with contextlib.suppress(DomainError):  # a refused step leaves the matter as it was
                 matter = actions.perform(matter, kind, actor=None, reason=reason, data=data, system=True)
-            except DomainError:
-                pass
         matters.append(matter)
     for matter in Matter.objects.filter(pk__in=[m.pk for m in matters]).prefetch_related("parties"):
         statuses.add(matter.status)
@@ -57,4 +56,3 @@ def test_hand_written_output_equals_drf_for_matters_in_every_state(cast: Cast) -
         for party in matter.parties.all():
             assert PartySerializer(party).data == _generic(PartySerializer(party), party)
     assert len(statuses) >= 4, statuses  # the walks reached several states
-

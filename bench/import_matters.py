@@ -10,6 +10,11 @@ external id, 80% with parties, half with a map point to locate, some with a juri
 then times `import_matters()` itself, not the CLI: reading, checking and writing, committed.
 Then imports the same file again, which must import nothing. The file and the temporary SQLite
 database are removed afterwards. Target: >= 20,000 rows/s.
+
+Besides the wall-clock rate it prints the CPU time this process spent per row (Python, and on
+SQLite the database engine too; not the PostgreSQL server's): on a shared machine the rate moves
+with the other work, the CPU time much less. Run benchmarks one at a time on a shared machine:
+`flock /tmp/zhili-bench.lock .venv/bin/python bench/import_matters.py`.
 """
 
 from __future__ import annotations
@@ -158,15 +163,16 @@ def run(args: argparse.Namespace, user: User, units: list[Unit], path: Path) -> 
     print(f"{args.rows} rows, {path.stat().st_size / 1e6:.1f} MB, on {connection.vendor}; {before} matters before")
     profiler = cProfile.Profile() if args.profile else None
     for attempt in ("first import", "same file again"):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with acting_as(user, source="cli"):
             if profiler is not None and attempt == "first import":
                 report = profiler.runcall(import_matters, path, actor=user, batch_size=args.batch_size)
             else:
                 report = import_matters(path, actor=user, batch_size=args.batch_size)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         print(
             f"{attempt:<16} {seconds:6.2f} s  {report.rows / seconds:8.0f} rows/s  "
+            f"({cpu * 1e6 / report.rows:.0f} µs CPU a row in this process)  "
             f"imported {len(report.accepted)}, already {len(report.already)}, rejected {len(report.rejected)}"
         )
     assert Matter.objects.count() == before + args.rows, "every row imported once"

@@ -26,11 +26,12 @@ sweep leaves it). On top of that, relative to the sweep's `now` (a Monday, 10:00
 The matters the sweep will touch also get their MatterUnit rows and their `created` event
 (the others need neither for the sweep). Then:
 
-(a) selection: the two queries the sweep uses to find what is due (escalation, then warning), as
-    it issues them (first batch of 500) and unlimited (every due id), median of repeated runs;
+(a) selection: the queries the sweep uses to find what is due (escalation, then warning), as it
+    issues them (whether any is due; the first batch of 500, locked) and unlimited (every due id),
+    median of repeated runs;
 (b) the full sweep(now=...) over the backlog: selection plus escalating / warning every due
-    matter, each in its own transaction with the row locked, its event, its new deadline and its
-    notices (committed); with the time in queries, in commits and in Python;
+    matter, in batches of 500 locked rows, one transaction each, with their events, new deadlines
+    and notices (committed); with the time in queries, in commits and in Python;
 (c) sweep(now) again when nothing is due (median of 5): the worker's sweep, every minute, over
     1M open matters; and how many matters the busiest minute of the next day and the first
     minute after midnight hold (deadlines end at 24:00), with the time (b) implies for them.
@@ -312,20 +313,29 @@ def load(rows: int) -> None:
 
 def sweep_filters(now: datetime.datetime = NOW) -> dict[str, Q]:
     """What sweep.py selects at `now`."""
+    return {"escalate": sweeping.overdue(now), "warn": sweeping.warning_due(now)}
+
+
+def selection_queries(limit: int | None) -> dict[str, QuerySet[Matter, Any]]:
+    """The sweep's own selection queries (sweep.py): the first batch, locked as the sweep locks
+    it (run them in a transaction), or every due id."""
+    filters = sweep_filters()
+    if limit:
+        return {
+            name: Matter.objects.filter(filters[key])
+            .select_for_update(of=("self",), skip_locked=True)
+            .order_by(order)[:limit]
+            for name, key, order in (("escalation", "escalate", "due_at"), ("warning", "warn", "warn_at"))
+        }
     return {
-        "escalate": Q(status__in=sweeping.OPEN, due_at__lt=now, overdue_at__isnull=True),
-        "warn": Q(status__in=sweeping.OPEN, warn_at__lte=now, due_at__gte=now),
+        "escalation": Matter.objects.filter(filters["escalate"]).order_by("due_at").values_list("pk", flat=True),
+        "warning": Matter.objects.filter(filters["warn"]).order_by("warn_at").values_list("pk", flat=True),
     }
 
 
-def selection_queries(limit: int | None) -> dict[str, QuerySet[Matter, int]]:
-    """The sweep's own two selection queries (sweep.py), first batch or unlimited."""
-    filters = sweep_filters()
-    escalate = Matter.objects.filter(filters["escalate"]).order_by("due_at").values_list("pk", flat=True)
-    warn = Matter.objects.filter(filters["warn"]).order_by("warn_at").values_list("pk", flat=True)
-    if limit:
-        escalate, warn = escalate[:limit], warn[:limit]
-    return {"escalation": escalate, "warning": warn}
+def in_transaction(query: QuerySet[Matter, Any]) -> list[Any]:
+    with transaction.atomic():
+        return list(query.all())
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
@@ -342,6 +352,8 @@ class QueryLog:
     the selection queries apart, and the commits."""
 
     SHAPE = re.compile(r'^(UPDATE|\w+\b.*?\b(?:FROM|INTO))\s+"?(\w+)"?', re.S)
+    # Whether any is due (exists(), LIMIT 1) and the locked batch (LIMIT 500), on the matter table alone.
+    SELECTION = re.compile(r'^SELECT [^;]*? FROM "matters_matter" WHERE [^;]* LIMIT', re.S)
 
     def __init__(self) -> None:
         self.groups: dict[str, list[float]] = {}
@@ -354,7 +366,7 @@ class QueryLog:
             return execute(sql, params, many, context)
         finally:
             spent = time.perf_counter() - started
-            if sql.startswith('SELECT "matters_matter"."id" AS "pk" FROM "matters_matter" WHERE') and "LIMIT" in sql:
+            if self.SELECTION.match(sql) and " JOIN " not in sql:
                 self.selection[0] += 1
                 self.selection[1] += spent
             found = self.SHAPE.match(sql)
@@ -444,13 +456,18 @@ def main() -> None:
     )
 
     mark("(a) selection: the sweep's queries over the whole table")
+    for name, key in (("escalation", "escalate"), ("warning", "warn")):
+        any_due = Matter.objects.filter(filters[key])
+        seconds, found = timed(any_due.exists, 20)
+        mark(f"  {name:<10} {'any due?':<20} {found!s:>10}  median {seconds * 1000:8.1f} ms (20 runs)")
     for limit, runs in ((sweeping.BATCH, 20), (None, 5)):
         for name, query in selection_queries(limit).items():
-            seconds, found = timed(lambda query=query: list(query.all()), runs)
-            shown = f"first batch of {limit}" if limit else "every due id"
-            mark(f"  {name:<10} {shown:<20} {len(found):>6,} ids  median {seconds * 1000:8.1f} ms ({runs} runs)")
+            seconds, rows = timed(lambda query=query: in_transaction(query), runs)
+            shown = f"first {limit}, locked" if limit else "every due id"
+            mark(f"  {name:<10} {shown:<20} {len(rows):>6,} rows median {seconds * 1000:8.1f} ms ({runs} runs)")
     for name, query in selection_queries(sweeping.BATCH).items():
-        plan = " | ".join(line.strip() for line in query.explain().splitlines())
+        with transaction.atomic():
+            plan = " | ".join(line.strip() for line in query.explain().splitlines())
         mark(f"  plan ({name}): {plan}")
 
     snapshot = Snapshot(NOW)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from django.db import connection
 
 from zhili.accounts import services as people
 from zhili.accounts.models import User
 from zhili.org import services as org
 from zhili.org.models import Unit
+
+T = TypeVar("T")
 
 PASSWORD = "Zhili-test-2026!"  # noqa: S105 - test accounts only
 _codes = itertools.count(1)
@@ -74,3 +80,34 @@ def api_client(user: User | None) -> Any:
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+def race(threads: int, work: Callable[[], T]) -> list[T]:
+    """Run `work` in this many threads at once (they start together), each with its own database
+    connection, and return what each returned. An exception in any thread fails the caller, after
+    all have finished. For tests of concurrent writers, on PostgreSQL (transaction=True)."""
+    start = threading.Barrier(threads)
+    results: list[T] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        try:
+            start.wait()
+            result = work()
+            with lock:
+                results.append(result)
+        except BaseException as exc:
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -64,11 +64,15 @@ class WorkingCalendar:
     """A snapshot of the calendar, reading the table once per year it is asked about.
 
     The module functions make a new one per call, so they always see the latest table; code that
-    computes many deadlines at once (a bulk recalculation) can make one and reuse it.
+    computes many deadlines at once (a bulk recalculation) can make one and reuse it, and
+    zhili.deadlines.cache keeps one per process.
     """
 
     def __init__(self) -> None:
         self._years: dict[int, _Year] = {}
+        # Answers so far: a deadline counts the same days again and again (the sweep counts
+        # thousands of them with one calendar).
+        self._days: dict[datetime.date, bool] = {}
 
     def _year(self, year: int) -> _Year:
         if year not in self._years:
@@ -93,14 +97,21 @@ class WorkingCalendar:
 
     def is_working_day(self, day: datetime.date) -> bool:
         day = local_date(day)
+        try:
+            return self._days[day]
+        except KeyError:
+            pass
         year = self._year(day.year)
         if day in year.overrides:
-            return year.overrides[day]
-        if year.source is YearSource.PACKAGE:
-            return bool(chinese_calendar.is_workday(day))
-        if year.source is YearSource.MISSING:
-            _warn_missing(day.year)
-        return day.weekday() < 5
+            working = year.overrides[day]
+        elif year.source is YearSource.PACKAGE:
+            working = bool(chinese_calendar.is_workday(day))
+        else:
+            if year.source is YearSource.MISSING:
+                _warn_missing(day.year)
+            working = day.weekday() < 5
+        self._days[day] = working
+        return working
 
     def next_working_day(self, day: datetime.date) -> datetime.date:
         """`day` itself when it is a working day, else the first working day after it."""
@@ -155,9 +166,11 @@ def forget_warnings() -> None:
 
 def local(moment: datetime.datetime) -> datetime.datetime:
     """`moment` in the project time zone; a naive datetime is refused rather than guessed."""
-    if timezone.is_naive(moment):
+    if moment.utcoffset() is None:
         raise ValueError(f"a deadline needs a timezone-aware datetime, got {moment!r}")
-    return timezone.localtime(moment)
+    # The project's zone, not the zone a request may have activated (timezone.localtime): a
+    # deadline is the same for everyone, and end_of_day() is in the project's zone as well.
+    return moment.astimezone(timezone.get_default_timezone())
 
 
 def local_date(day: datetime.date) -> datetime.date:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import operator
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from typing import Any
@@ -259,17 +261,20 @@ def receive(
     created = _new_event(matter, EventKind.CREATED, actor, now, reason, data)
     try:
         with transaction.atomic():
-            # The counter row stays locked until commit: take the number as late as possible.
-            matter.number = next_number()
+            # The year's counter row stays locked from the moment the number is taken until the
+            # commit, and every intake needs it: so the matter is written under a placeholder
+            # first, and numbered at the end, in one short stretch that holds the lock.
+            matter.number = f"~{uuid.uuid4().hex[:30]}"
             matter.save()
             _link_units(matter, state.shared_units)
             for party in cleaned_parties:
                 party.matter = matter
             Party.objects.bulk_create(cleaned_parties)
             created.save()
+            matter.number = next_number()
             if matter.risk_id == "red":
                 _alert_leaders(matter, now)
-                Matter.objects.filter(pk=matter.pk).update(last_event_seq=matter.last_event_seq)
+            Matter.objects.filter(pk=matter.pk).update(number=matter.number, last_event_seq=matter.last_event_seq)
             notices.received(matter)
             if idempotency_key:
                 try:
@@ -483,26 +488,26 @@ def states_of(matters: Sequence[Matter]) -> dict[int, lifecycle.MatterState]:
     links = MatterUnit.objects.filter(matter_id__in=list(shared)).order_by("id").values_list("matter_id", "unit_id")
     for matter_id, unit_id in links:
         shared[matter_id].append(unit_id)
+    read = operator.attrgetter(*(column for _name, column, _how in STATE_COLUMNS))
     states = {}
     for matter in matters:
-        values: dict[str, Any] = {"shared_units": tuple(shared[matter.pk])}
-        for name, column, how in _STATE_COLUMNS:  # as state_of() reads them
-            value = getattr(matter, column)
+        values = dict(zip(STATE_NAMES, read(matter), strict=True))
+        for name, how in STATE_CONVERSIONS:  # as state_of() reads them
+            value = values[name]
             if how == "code":
-                value = "" if value is None else value
+                values[name] = "" if value is None else value
             elif how == "datetime":
-                value = value.isoformat() if value else ""
-            elif how == "tuple":
-                value = tuple(value)
-            values[name] = value
-        states[matter.pk] = lifecycle.MatterState(**values)
+                values[name] = value.isoformat() if value else ""
+            else:
+                values[name] = tuple(value)
+        states[matter.pk] = lifecycle.MatterState(**values, shared_units=tuple(shared[matter.pk]))
     return states
 
 
 def store_step(matter: Matter, before: lifecycle.MatterState, after: lifecycle.MatterState) -> None:
     """store(matter, after) for a row that holds `before`: only the fields the step changed
     (store() copies the whole state with asdict(), which a batch of thousands feels)."""
-    for name, column, how in _STATE_COLUMNS:
+    for name, column, how in STATE_COLUMNS:
         value = getattr(after, name)
         if value == getattr(before, name):
             continue
@@ -534,7 +539,9 @@ def _state_columns() -> list[tuple[str, str, str]]:
     return columns
 
 
-_STATE_COLUMNS = _state_columns()
+STATE_COLUMNS = _state_columns()
+STATE_NAMES = [name for name, _column, _how in STATE_COLUMNS]
+STATE_CONVERSIONS = [(name, how) for name, _column, how in STATE_COLUMNS if how]
 
 
 def escalation_targets(matters: Sequence[Matter]) -> dict[int, Unit | None]:

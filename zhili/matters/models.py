@@ -21,14 +21,27 @@ class Matter(ScopedModel):
     actions.py, which appends a MatterEvent for each change: the events are the matter's history
     and its audit trail (ADR 0005)."""
 
-    number = models.CharField(_("编号"), max_length=32, unique=True)
+    number = models.CharField(_("编号"), max_length=32)  # unique: Meta.constraints
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
-    kind = models.ForeignKey("taxonomy.Kind", models.PROTECT, related_name="+", verbose_name=_("事项类型"))
+    kind = models.ForeignKey(
+        "taxonomy.Kind", models.PROTECT, related_name="+", verbose_name=_("事项类型"), db_index=False
+    )
     category = models.ForeignKey(
-        "taxonomy.Category", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("类别")
+        "taxonomy.Category",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("类别"),
+        db_index=False,
     )
     risk = models.ForeignKey(
-        "taxonomy.RiskLevel", models.PROTECT, default="green", related_name="+", verbose_name=_("风险等级")
+        "taxonomy.RiskLevel",
+        models.PROTECT,
+        default="green",
+        related_name="+",
+        verbose_name=_("风险等级"),
+        db_index=False,
     )
     title = models.CharField(_("标题"), max_length=200, blank=True)
     description = models.TextField(_("诉求内容"))
@@ -44,33 +57,52 @@ class Matter(ScopedModel):
         blank=True,
         related_name="reported_matters",
         verbose_name=_("反映人账号"),
+        db_index=False,
     )
     reporter_name = models.CharField(_("反映人"), max_length=60, blank=True)
     reporter_phone = models.CharField(_("反映人电话"), max_length=20, blank=True)
     anonymous = models.BooleanField(_("匿名"), default=False)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("登记人")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登记人"),
+        db_index=False,
     )
     received_at = models.DateTimeField(_("登记时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     # --- state, derived from the events (lifecycle.MatterState) ---
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, db_index=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
     intake_unit = models.ForeignKey("org.Unit", models.PROTECT, related_name="+", verbose_name=_("受理单位"))
     jurisdiction = models.ForeignKey(
         "org.Unit", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("属地")
     )
     lead_unit = models.ForeignKey(
-        "org.Unit", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("牵头单位")
+        "org.Unit", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("牵头单位"), db_index=False
     )
     co_units = models.JSONField(_("协办单位"), default=list, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("承办人")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("承办人"),
+        db_index=False,
     )
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("包案领导")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("包案领导"),
+        db_index=False,
     )
-    supervised = models.BooleanField(_("督办中"), default=False, db_index=True)
+    supervised = models.BooleanField(_("督办中"), default=False)
     supervision_due = models.CharField(_("督办期限"), max_length=32, blank=True)
     extension_pending = models.BooleanField(_("延期待批"), default=False)
     extension_requested = models.IntegerField(_("申请延期"), default=0)
@@ -90,7 +122,7 @@ class Matter(ScopedModel):
     # --- the deadline of the current stage: from the state and the rules (matters/timing.py) ---
     due_stage = models.CharField(_("期限环节"), max_length=30, blank=True)
     due_rule = models.CharField(_("期限规则"), max_length=60, blank=True)
-    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True)
     warn_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
     last_event_seq = models.PositiveIntegerField(default=0, editable=False)
@@ -106,10 +138,26 @@ class Matter(ScopedModel):
         verbose_name = _("事项")
         verbose_name_plural = _("事项")
         ordering = ["-received_at", "-id"]
+        # Every index is paid for by every intake and import (docs/matters-import.md), so each
+        # serves a query: the sweep (status, due_at; warn_at), the lists' filters and ordering,
+        # the resident's own matters (reporter), and the PROTECT checks of deleting a unit or a
+        # taxonomy term. Columns empty at intake are indexed only where set, so intake pays
+        # nothing for them. No plain index on status or due_at (the pair serves both), nor on
+        # received_by (no query; accounts are deactivated, never deleted); no LIKE
+        # (varchar_pattern_ops) indexes on PostgreSQL: nothing searches codes or numbers by prefix.
         indexes = [
             models.Index(fields=["status", "due_at"], name="matter_status_due"),
             models.Index(fields=["warn_at"], name="matter_warn_at", condition=models.Q(warn_at__isnull=False)),
+            models.Index(fields=["kind"], name="matter_kind"),
+            models.Index(fields=["category"], name="matter_category"),
+            models.Index(fields=["risk"], name="matter_risk"),
+            models.Index(fields=["reporter"], name="matter_reporter", condition=models.Q(reporter__isnull=False)),
+            models.Index(fields=["lead_unit"], name="matter_lead_unit", condition=models.Q(lead_unit__isnull=False)),
+            models.Index(fields=["owner"], name="matter_owner", condition=models.Q(owner__isnull=False)),
+            models.Index(fields=["leader"], name="matter_leader", condition=models.Q(leader__isnull=False)),
+            models.Index(fields=["supervised"], name="matter_supervised", condition=models.Q(supervised=True)),
         ]
+        constraints = [models.UniqueConstraint(fields=["number"], name="matter_number_unique")]
 
     def __str__(self) -> str:
         return self.number
@@ -131,7 +179,7 @@ class Matter(ScopedModel):
 class MatterUnit(models.Model):
     """A unit the matter is attached to (lifecycle.MatterState.shared_units): the scope index."""
 
-    matter = models.ForeignKey(Matter, models.CASCADE, related_name="units")
+    matter = models.ForeignKey(Matter, models.CASCADE, related_name="units", db_index=False)  # the pair's index
     unit = models.ForeignKey("org.Unit", models.PROTECT, related_name="matter_links")
 
     # Counted by org.services.holdings as "事项", so a unit that still holds matters cannot be
@@ -171,12 +219,19 @@ class Party(AuditedModel):
 class MatterEvent(models.Model):
     """One step of a matter's history: who, when, what, why (append-only)."""
 
-    matter = models.ForeignKey(Matter, models.CASCADE, related_name="events")
+    matter = models.ForeignKey(Matter, models.CASCADE, related_name="events", db_index=False)  # (matter, seq)
     seq = models.PositiveIntegerField()
     kind = models.CharField(_("环节"), max_length=30, choices=EventKind.choices)
     time = models.DateTimeField(_("时间"))
+    # No index on actor: no query looks events up by actor (as Matter.received_by).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+        db_index=False,
     )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     reason = models.TextField(_("说明"), blank=True)
@@ -198,10 +253,13 @@ class MatterEvent(models.Model):
 class IntakeKey(models.Model):
     """An Idempotency-Key seen at intake: the same key returns the same matter."""
 
-    key = models.CharField(max_length=200, unique=True)
+    key = models.CharField(max_length=200)  # unique: Meta.constraints (no LIKE index on PostgreSQL)
     fingerprint = models.CharField(max_length=64)
     matter = models.ForeignKey(Matter, models.CASCADE, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key"], name="intake_key_unique")]
 
     def __str__(self) -> str:
         return self.key

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import datetime
 
-from zhili.deadlines import services as rules
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhili.core import bulk
+from zhili.core.errors import DomainError
+from zhili.deadlines import cache
 from zhili.deadlines.models import DeadlineRule
 from zhili.matters.choices import Status
 from zhili.matters.models import Matter
@@ -32,7 +38,8 @@ HANDLING = {Status.DISPATCHED, Status.IN_PROGRESS}
 WARN_AT = 0.75  # warn when three quarters of the stage's time has gone
 
 
-def stage_rule(matter: Matter) -> tuple[str, DeadlineRule | None]:
+def stage_rule(matter: Matter, deadlines: cache.Deadlines | None = None) -> tuple[str, DeadlineRule | None]:
+    rules = deadlines or cache.current()
     stages: tuple[str, ...]
     if matter.status in WAITING_FOR_DISPATCH:
         stages = FIRST_STAGES.get(matter.kind_id, ("respond",))
@@ -47,10 +54,14 @@ def stage_rule(matter: Matter) -> tuple[str, DeadlineRule | None]:
     return stages[0], None
 
 
-def refresh(matter: Matter, now: datetime.datetime) -> None:
+def refresh(matter: Matter, now: datetime.datetime, deadlines: cache.Deadlines | None = None) -> None:
     """Set due_stage, due_rule, due_at and warn_at on the row (not saved). A changed deadline
-    clears the overdue mark, so the sweep looks at it afresh."""
-    stage, rule = stage_rule(matter)
+    clears the overdue mark, so the sweep looks at it afresh.
+
+    The rules and the calendar are this process's cached ones (zhili.deadlines.cache), or
+    `deadlines` when the caller holds a snapshot for a whole batch."""
+    rules = deadlines or cache.current()
+    stage, rule = stage_rule(matter, rules)
     due = None
     if rule is not None and matter.stage_started is not None:
         paused = datetime.timedelta(seconds=matter.paused_seconds)
@@ -68,9 +79,41 @@ def refresh(matter: Matter, now: datetime.datetime) -> None:
 
 def check_extension(matter: Matter, amount: int) -> None:
     """Refuse (DomainError) an extension the current stage's rule does not allow."""
-    _stage, rule = stage_rule(matter)
+    rules = cache.current()
+    _stage, rule = stage_rule(matter, rules)
     if rule is None or matter.due_at is None:
-        from zhili.core.errors import DomainError
-
-        raise DomainError("deadline_not_extendable", "当前环节没有可延长的办理期限。", field="amount")
+        raise DomainError("deadline_not_extendable", _("当前环节没有可延长的办理期限。"), field="amount")
     rules.extend(matter.due_at, rule, amount, already_extended=matter.extension_granted)
+
+
+RECOMPUTED = ("due_stage", "due_rule", "due_at", "warn_at", "overdue_at")
+
+
+def recompute_open_deadlines(year: int, now: datetime.datetime | None = None, batch: int = 2000) -> int:
+    """Recompute the deadlines of open matters whose current stage reaches into `year`: after a
+    year's holiday schedule is loaded (deadlines.signals.schedule_loaded), those counted working
+    days from the package or Monday to Friday. Returns how many deadlines changed."""
+    now = now or timezone.now()
+    zone = timezone.get_default_timezone()
+    start = datetime.datetime(year, 1, 1, tzinfo=zone)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
+    rules = cache.current()
+    open_in_year = Matter.objects.filter(
+        status__in=WAITING_FOR_DISPATCH | HANDLING, due_at__gte=start, stage_started__lt=end
+    ).order_by("pk")
+    changed = 0
+    last = 0
+    while True:
+        with transaction.atomic():
+            matters = list(open_in_year.filter(pk__gt=last).select_for_update()[:batch])
+            if not matters:
+                return changed
+            last = matters[-1].pk
+            touched = []
+            for matter in matters:
+                before = [getattr(matter, name) for name in RECOMPUTED]
+                refresh(matter, now, rules)
+                if [getattr(matter, name) for name in RECOMPUTED] != before:
+                    touched.append(matter)
+            bulk.update_rows(Matter, touched, RECOMPUTED)
+            changed += len(touched)

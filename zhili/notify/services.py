@@ -13,8 +13,11 @@ it went out and sends it again rather than risk losing it (docs/notifications.md
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,7 +30,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from zhili.core import pii
+from zhili.core import bulk, pii
 from zhili.core.errors import DomainError
 from zhili.notify.backends import Backend, Rejected
 from zhili.notify.models import Channel, Notification, Status
@@ -43,6 +46,12 @@ MAX_BACKOFF = datetime.timedelta(hours=1)
 SWEEP_BATCH = 200
 # Longer texts are split into so many SMS segments that they should be a link or a letter.
 SMS_MAX_LENGTH = 500
+# enqueue_many() nudges the worker once per so many notices: a few tasks instead of thousands
+# (each costs a round trip to the broker), still enough of them for several workers to share.
+NUDGE_CHUNK = 50
+
+# The notices enqueued inside batch() on this thread, written when the block ends.
+_batched = threading.local()
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,10 @@ def enqueue(
     if about is not None:
         notification.content_type = ContentType.objects.get_for_model(about)
         notification.object_id = str(about.pk)
+    pending: list[Notification] | None = getattr(_batched, "notices", None)
+    if pending is not None:
+        pending.append(notification)  # saved by batch() with the others
+        return notification
     notification.save()
     # robust: a broker that is down must not turn a committed change into an error page; the
     # sweep delivers the notice within a minute instead. A lambda, not functools.partial: Django
@@ -83,6 +96,38 @@ def enqueue(
     pk = notification.pk
     transaction.on_commit(lambda: _schedule(pk), robust=True)
     return notification
+
+
+def enqueue_many(notifications: Iterable[Notification]) -> list[Notification]:
+    """enqueue() for many notices built (not saved) and checked by the caller: one INSERT, and
+    after commit one nudge per NUDGE_CHUNK notices. As with enqueue(), call it inside the
+    transaction of the change the notices announce."""
+    rows = list(notifications)
+    if not rows:
+        return rows
+    bulk.insert_rows(Notification, rows, returning_ids=True)
+    ids = [row.pk for row in rows]
+    for start in range(0, len(ids), NUDGE_CHUNK):
+        chunk = ids[start : start + NUDGE_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: _schedule_many(chunk), robust=True)  # type: ignore[misc]
+    return rows
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[list[Notification]]:
+    """Collect what enqueue() queues inside the block and write it with enqueue_many() when the
+    block ends, so code that notifies per object (zhili.matters.notices) can notify a whole
+    batch with one INSERT. Inside the block, enqueue() returns the notice unsaved (no id yet).
+    Nothing is written if the block raises. Blocks do not nest."""
+    if getattr(_batched, "notices", None) is not None:
+        raise RuntimeError("notify.batch() blocks do not nest")
+    collected: list[Notification] = []
+    _batched.notices = collected
+    try:
+        yield collected
+    finally:
+        _batched.notices = None
+    enqueue_many(collected)
 
 
 def _validate(channel: str, recipient: str, subject: str, body: str, purpose: str) -> None:
@@ -111,6 +156,23 @@ def _schedule(notification_id: int) -> None:
     from zhili.notify import tasks  # tasks imports this module
 
     tasks.deliver(notification_id)
+
+
+def _schedule_many(notification_ids: list[int]) -> None:
+    from zhili.notify import tasks
+
+    tasks.deliver_many(notification_ids)
+
+
+def deliver_each(notification_ids: Iterable[int]) -> None:
+    """deliver() each notice in turn (the task queued by enqueue_many). One that fails for a
+    reason other than its backend (the database) is left to the sweep, like a lost nudge, and
+    the rest still go out."""
+    for notification_id in notification_ids:
+        try:
+            deliver(notification_id)
+        except Exception:
+            log.exception("notice %s: delivery attempt failed; the outbox sweep will retry it", notification_id)
 
 
 def backend_for(channel: str) -> Backend:

@@ -21,6 +21,12 @@ def deliver(notification_id: int) -> None:
     services.deliver(notification_id)
 
 
+@db_task()
+def deliver_many(notification_ids: list[int]) -> None:
+    """deliver() for the notices of one enqueue_many() chunk: one task instead of one per notice."""
+    services.deliver_each(notification_ids)
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_outbox() -> dict[str, int]:
     """Retry due notices and rescue those stuck in sending: what makes the outbox lossless

@@ -4,7 +4,7 @@ driven by a controlled clock), pauses and extensions."""
 from __future__ import annotations
 
 import datetime
-import threading
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +20,10 @@ from zhili.notify.models import Notification
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 T = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=BEIJING)  # a Monday
+
+
+def end_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.max, tzinfo=BEIJING)
 
 
 def hours(n: float) -> datetime.timedelta:
@@ -116,21 +120,7 @@ def test_two_workers_sweeping_at_once_escalate_once(tree: testing.Tree) -> None:
     clerk = testing.person("clerk", role="clerk", unit_=tree.township_a1)
     cast = Cast(tree, clerk, clerk, clerk, clerk, clerk)
     matter = _red_request_dispatched_to_grid(cast)
-    barrier = threading.Barrier(2)
-    results = []
-
-    def work() -> None:
-        barrier.wait()
-        try:
-            results.append(sweep(now=T + hours(30)).escalated)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = testing.race(2, lambda: sweep(now=T + hours(30)).escalated)
     assert sorted(results) == [0, 1]
     assert Matter.objects.get(pk=matter.pk).escalations == 1
 
@@ -180,3 +170,39 @@ def test_a_clock_that_may_not_pause_keeps_running(cast: Cast) -> None:
     matter = actions.perform(matter, "waiting", actor=matter.owner, reason="等待群众确认", at=T + hours(1))
     matter = actions.perform(matter, "resumed", actor=matter.owner, at=T + hours(5))
     assert matter.due_at == due
+
+
+@pytest.mark.django_db
+def test_loading_a_years_schedule_recomputes_the_open_deadlines_reaching_into_it(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    from zhili.deadlines import services
+    from zhili.deadlines.schedule_file import Schedule, ScheduleDay
+
+    # 2027 is not shipped: a day-counted deadline into it counts Monday to Friday, so a request
+    # received on New Year's Eve must be answered by Friday 1 January.
+    received = datetime.datetime(2026, 12, 31, 10, tzinfo=BEIJING)
+    reaching = cast.matter(category="public_facility", description="路灯不亮", at=received)
+    before_year = cast.matter(
+        category="public_facility", description="路灯不亮", at=datetime.datetime(2026, 12, 21, 10, tzinfo=BEIJING)
+    )
+    closed = cast.matter(category="public_facility", description="路灯不亮", at=received)
+    Matter.objects.filter(pk=closed.pk).update(status="closed")
+    assert reaching.due_at == end_of(datetime.date(2027, 1, 1))
+    due_before_year = before_year.due_at
+    with django_capture_on_commit_callbacks(execute=True):
+        services.load_schedule(
+            Schedule(
+                year=2027,
+                notice="测试",
+                days=(ScheduleDay(date=datetime.date(2027, 1, 1), kind="holiday", name="元旦"),),
+            )
+        )
+    # New Year's Day is a holiday now: the next working day is Monday 4 January.
+    reaching.refresh_from_db()
+    assert reaching.due_at == end_of(datetime.date(2027, 1, 4))
+    assert reaching.warn_at is not None and reaching.warn_at < reaching.due_at
+    before_year.refresh_from_db()
+    assert before_year.due_at == due_before_year
+    # Closed matters have no running deadline to recompute.
+    assert Matter.objects.get(pk=closed.pk).due_at == end_of(datetime.date(2027, 1, 1))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -102,34 +100,20 @@ def test_racing_requests_with_one_key_create_one_matter(tree: testing.Tree) -> N
     if connection.vendor != "postgresql":
         pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL's concurrent transactions")
     clerk = testing.person("racer", role="clerk", unit_=tree.township_a1)
-    barrier = threading.Barrier(8)
-    results: list[tuple[int, bool]] = []
-    errors: list[BaseException] = []
 
-    def intake() -> None:
-        try:
-            barrier.wait()
-            matter, created = actions.receive(
-                actor=clerk,
-                channel="api",
-                description="井盖丢了",
-                category="public_facility",
-                intake_unit=tree.township_a1,
-                idempotency_key="race-1",
-                payload_fingerprint="same",
-            )
-            results.append((matter.pk, created))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+    def intake() -> tuple[int, bool]:
+        matter, created = actions.receive(
+            actor=clerk,
+            channel="api",
+            description="井盖丢了",
+            category="public_facility",
+            intake_unit=tree.township_a1,
+            idempotency_key="race-1",
+            payload_fingerprint="same",
+        )
+        return matter.pk, created
 
-    threads = [threading.Thread(target=intake) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
+    results = testing.race(8, intake)
     assert len({pk for pk, _created in results}) == 1
     assert sum(created for _pk, created in results) == 1
     assert Matter.objects.count() == 1 and IntakeKey.objects.count() == 1

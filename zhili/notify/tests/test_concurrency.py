@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from zhili import testing
 from zhili.notify import services
 from zhili.notify.backends import Backend
 from zhili.notify.models import Notification, Status
@@ -33,25 +34,8 @@ def test_concurrent_claims_of_one_notice_deliver_it_once(settings: Any, monkeypa
     monkeypatch.setattr(services, "_schedule", lambda notification_id: None)
     sent.clear()
     notifications = [services.enqueue("sms", "13800138000", "", f"第{n}条", purpose="matter_status") for n in range(20)]
-    workers = 4
-    start = threading.Barrier(workers)
-    results: list[Notification | None] = []
-
-    def worker() -> None:
-        start.wait()
-        try:
-            for notification in notifications:
-                outcome = services.deliver(notification.pk)
-                with lock:
-                    results.append(outcome)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    rounds = testing.race(4, lambda: [services.deliver(notification.pk) for notification in notifications])
+    results = [outcome for outcomes in rounds for outcome in outcomes]
 
     assert sorted(sent) == sorted(n.pk for n in notifications)
     assert sum(result is not None for result in results) == len(notifications)

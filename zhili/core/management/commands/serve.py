@@ -81,6 +81,7 @@ class Command(BaseCommand):
             port: int = options["port"] or env.int("PORT", 8000, minimum=1, maximum=65535)
             host: str = (options["host"] or env.str("HOST", "127.0.0.1")).strip("[]")
             web_workers = env.int("ZHILI_WEB_WORKERS", 2, minimum=1, maximum=64)
+            web_threads = env.int("ZHILI_WEB_THREADS", 4, minimum=1, maximum=64)
         except ConfigError as exc:
             raise CommandError(f"configuration error: {exc}", returncode=2) from None
         if not 1 <= port <= 65535:
@@ -105,7 +106,7 @@ class Command(BaseCommand):
                     "--bind", _bind_address(host, port),
                     "--workers", str(web_workers),
                     "--worker-class", "gthread",
-                    "--threads", "4",
+                    "--threads", str(web_threads),
                     "--access-logfile", "-",
                     "--graceful-timeout", "30",
                     # gunicorn's control socket sits at one path per user: a second instance

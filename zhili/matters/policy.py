@@ -26,7 +26,9 @@ RULES: dict[str, tuple[tuple[str, str], ...]] = {
     E.TRANSFERRED: (("matter.dispatch", MATTER),),
     E.CO_HANDLING_ADDED: (("matter.dispatch", MATTER), ("matter.handle", LEAD)),
     E.CONTACTED: (("matter.handle", LEAD),),
-    E.NOTE: (("matter.view", MATTER),),
+    # A note, or a file attached (attachments.py): staff who see the matter, and the resident who
+    # reported it, to add what the handler asked for (补充材料) or what has changed since.
+    E.NOTE: (("matter.view", MATTER), ("", REPORTER)),
     E.ESCALATED: (("matter.handle", LEAD), ("matter.dispatch", MATTER)),
     E.SUPERVISED: (("matter.lead", MATTER),),
     E.SUPERVISION_REPLIED: (("matter.handle", LEAD),),

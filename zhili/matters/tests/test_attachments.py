@@ -360,12 +360,15 @@ def test_a_file_of_another_matter_is_not_found_under_this_one(world: dict[str, A
     assert api(cast.clerk).get(download).status_code == 404
 
 
-def test_the_reporter_sees_the_files_but_may_not_add_any(world: dict[str, Any]) -> None:
+def test_the_reporter_sees_the_files_and_may_add_more(world: dict[str, Any]) -> None:
     listing, _detail, download = _urls(world["matter"], world["attachment"])
     client = api(world["reporter"])
     assert client.get(download).status_code == 200
-    assert client.post(listing, {"file": upload("b.png", tiny_png())}, format="multipart").status_code == 403
-    assert world["matter"].attachments.count() == 1
+    response = client.post(listing, {"file": upload("b.png", tiny_png()), "reason": "补充现场照片"}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert world["matter"].attachments.count() == 2
+    note = world["matter"].events.order_by("-seq").first()
+    assert note.kind == "note" and note.actor == world["reporter"] and note.reason == "上传附件“b.png”：补充现场照片"
 
 
 def test_anonymous_callers_are_refused(world: dict[str, Any]) -> None:

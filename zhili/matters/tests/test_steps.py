@@ -101,3 +101,19 @@ def test_supervision_stays_until_the_handler_replies(cast: Cast) -> None:
     supervised = api(cast.handler).get("/api/v1/matters/?supervised=true").json()
     assert [m["id"] for m in supervised["results"]] == [matter.pk]
     assert step(cast.handler, matter, "supervision_replied", "已加快").json()["supervised"] is False
+
+
+def test_the_reporter_may_add_a_note_and_sees_only_the_steps_a_resident_takes(cast: Cast) -> None:
+    matter = cast.matter(reporter=cast.resident)
+    step(cast.clerk, matter, "dispatched", lead_unit=cast.tree.judicial_office_a1.pk)
+    step(cast.handler, matter, "accepted")
+    step(cast.handler, matter, "waiting", "请提供装修公司的联系方式")
+    added = step(cast.resident, matter, "note", "装修公司电话：0833-1234567")
+    assert added.status_code == 200, added.content
+    assert added.json()["allowed_steps"] == ["note"]
+    note = matter.events.order_by("-seq").first()
+    assert (note.kind, note.actor, note.reason) == ("note", cast.resident, "装修公司电话：0833-1234567")
+    # The resident may write; the handler still decides when the clock runs again.
+    assert step(cast.resident, matter, "resumed").status_code == 403
+    # Another resident does not see the matter at all.
+    assert step(testing.person("neighbour"), matter, "note", "我也说两句").status_code == 404

@@ -72,6 +72,7 @@ class AuditEvent(ScopedModel):
         PERMISSION = "permission", _("权限变更")
         REVEAL = "reveal", _("查看个人信息")
         EXPORT = "export", _("导出")
+        DOWNLOAD = "download", _("下载附件")
         TOKEN = "token", _("接口令牌")
 
     time = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)

@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 
 from zhili import testing
 from zhili.accounts.services import grant_role
+from zhili.audit.models import AuditEvent
 from zhili.core.errors import DomainError
 from zhili.matters import actions, attachments
 from zhili.matters.models import Attachment, Matter, MatterEvent
@@ -336,6 +337,18 @@ def test_the_parent_unit_sees_the_files(world: dict[str, Any]) -> None:
     assert [a["id"] for a in client.get(listing).json()] == [world["attachment"].pk]
     assert client.get(detail).status_code == 200
     assert client.get(download).status_code == 200
+
+
+def test_each_download_is_in_the_audit_log_and_refused_ones_are_not(world: dict[str, Any], cast: Cast) -> None:
+    _listing, _detail, download = _urls(world["matter"], world["attachment"])
+    assert api(world["sibling"]).get(download).status_code == 404
+    assert api(world["parent"]).get(download, HTTP_X_ZHILI_REASON="核对现场照片").status_code == 200
+    event = AuditEvent.objects.get(kind="download")
+    assert event.actor == world["parent"] and event.reason == "核对现场照片"
+    assert event.object_id == str(world["attachment"].pk)
+    assert event.data == {"matter": world["matter"].number, "name": "a.jpg"}
+    # Seen by the auditors of the unit that holds the matter.
+    assert event.unit_path == cast.tree.township_a1.path
 
 
 @pytest.mark.parametrize("who", ["sibling", "resident"])

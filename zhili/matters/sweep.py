@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 OPEN = [Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURNED]
 BATCH = 500
 # What a step may change: the state (lifecycle.MatterState), the deadline, the event count.
+# What the sweep never reads: left in the database (the description alone may be 20,000 characters).
+UNREAD = ("title", "description", "address", "lon", "lat", "reporter_name", "received_by", "received_at")
 COLUMNS = [column for _name, column, _how in actions.STATE_COLUMNS] + [
     "due_stage",
     "due_rule",
@@ -108,7 +110,8 @@ def _in_locked_batches(condition: Q, order: str, batch: int, handle: Callable[[l
     # without a transaction (on SQLite a locking one would take the database's write lock).
     while due.exists():
         with transaction.atomic():
-            matters = list(due.select_for_update(of=("self",), skip_locked=True).order_by(order)[:batch])
+            locked = due.select_for_update(of=("self",), skip_locked=True).defer(*UNREAD)
+            matters = list(locked.order_by(order)[:batch])
             if matters:
                 handle(matters)
         if len(matters) < batch:

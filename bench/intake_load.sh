@@ -4,7 +4,7 @@
 #   bash bench/intake_load.sh                 # SQLite in a temporary folder
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_intake bash bench/intake_load.sh
 #
-# Starts `zhili serve --no-worker` (gunicorn, ZHILI_WEB_WORKERS processes × 4 threads), loads the
+# Starts `zhili serve --no-worker` (gunicorn, ZHILI_WEB_WORKERS × ZHILI_WEB_THREADS), loads the
 # demo organisation, issues an API token for demo-clerk, then runs wrk for DURATION seconds with
 # CONNECTIONS connections. Needs Debian's wrk (apt-get install wrk). Target: >= 300 matters/s,
 # p99 < 150 ms.

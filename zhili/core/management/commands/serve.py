@@ -80,8 +80,10 @@ class Command(BaseCommand):
         try:
             port: int = options["port"] or env.int("PORT", 8000, minimum=1, maximum=65535)
             host: str = (options["host"] or env.str("HOST", "127.0.0.1")).strip("[]")
-            web_workers = env.int("ZHILI_WEB_WORKERS", 2, minimum=1, maximum=64)
-            web_threads = env.int("ZHILI_WEB_THREADS", 4, minimum=1, maximum=64)
+            # Processes rather than threads: a request is CPU-bound Python, and threads of one
+            # process contend for the GIL (docs/benchmarks.md, "Intake through the REST API").
+            web_workers = env.int("ZHILI_WEB_WORKERS", 2 * (os.cpu_count() or 1), minimum=1, maximum=64)
+            web_threads = env.int("ZHILI_WEB_THREADS", 1, minimum=1, maximum=64)
         except ConfigError as exc:
             raise CommandError(f"configuration error: {exc}", returncode=2) from None
         if not 1 <= port <= 65535:

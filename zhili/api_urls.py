@@ -9,6 +9,7 @@ from zhili.matters.api import MatterViewSet
 from zhili.matters.api_attachments import AttachmentViewSet
 from zhili.org.api import UnitViewSet
 from zhili.taxonomy import api as taxonomy
+from zhili.triage import api as triage
 
 router = DefaultRouter()
 router.register("matters", MatterViewSet, basename="matter")
@@ -33,6 +34,7 @@ attachments = [
 
 urlpatterns = [
     path("me/", me, name="me"),
+    path("triage/", triage.triage, name="triage"),
     path("matters/<int:matter_id>/attachments/", include(attachments)),
     path("", include(router.urls)),
 ]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "zhili.notify",
     "zhili.deadlines",
     "zhili.matters",
+    "zhili.triage",
     "zhili.web",
     "zhili.demo",
 ]

@@ -1,0 +1,34 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db import transaction
+from django.db.models.signals import post_save
+
+
+class TriageConfig(AppConfig):
+    name = "zhili.triage"
+    label = "triage"
+    verbose_name = "智能分拨"
+
+    def ready(self) -> None:
+        from zhili.matters.models import Matter, MatterEvent
+
+        # The matters app knows nothing of triage: it hears of new matters and of clerks'
+        # `triaged` steps here.
+        post_save.connect(_matter_saved, sender=Matter, dispatch_uid="zhili.triage.matter_saved")
+        post_save.connect(_event_saved, sender=MatterEvent, dispatch_uid="zhili.triage.event_saved")
+
+
+def _matter_saved(sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if created and not raw:
+        from zhili.triage.tasks import triage_matter
+
+        matter_id = instance.pk
+        transaction.on_commit(lambda: triage_matter(matter_id), robust=True)
+
+
+def _event_saved(sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if created and not raw and instance.kind == "triaged" and instance.actor_id is not None:
+        from zhili.triage import services
+
+        services.record_decision(instance.matter_id, str(instance.data.get("category") or ""))

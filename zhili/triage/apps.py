@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db import transaction
 from django.db.models.signals import post_save
 
 
@@ -11,20 +10,11 @@ class TriageConfig(AppConfig):
     verbose_name = "智能分拨"
 
     def ready(self) -> None:
-        from zhili.matters.models import Matter, MatterEvent
+        from zhili.matters.models import MatterEvent
 
-        # The matters app knows nothing of triage: it hears of new matters and of clerks'
-        # `triaged` steps here.
-        post_save.connect(_matter_saved, sender=Matter, dispatch_uid="zhili.triage.matter_saved")
+        # The matters app knows nothing of triage: a clerk's `triaged` step is heard here. New
+        # matters are triaged by the worker (tasks.triage_new), in batches.
         post_save.connect(_event_saved, sender=MatterEvent, dispatch_uid="zhili.triage.event_saved")
-
-
-def _matter_saved(sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if created and not raw:
-        from zhili.triage.tasks import triage_matter
-
-        matter_id = instance.pk
-        transaction.on_commit(lambda: triage_matter(matter_id), robust=True)
 
 
 def _event_saved(sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:

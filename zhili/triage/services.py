@@ -13,14 +13,18 @@ never dispatched without a person.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.core.errors import DomainError
+from zhili.matters.models import Matter
 from zhili.taxonomy.services import shipped
 from zhili.triage import jurisdiction, model, signals
 
@@ -127,37 +131,66 @@ def triage_many(reports: Sequence[tuple[str, str, tuple[float, float] | None]]) 
 # --- matters: a proposal at intake, confirmed or corrected by a clerk -------------------------------
 
 
-def propose_for(matter_id: int) -> bool:
-    """Triage a newly registered matter and store the proposal (once). False when there is
-    nothing to do: the matter is gone, already has one, or its text cannot be triaged."""
-    from zhili.matters.models import Matter
+def propose(matters: Sequence[Matter]) -> int:
+    """Triage these matters in one batch and store a proposal for each that has none yet (a
+    matter whose text cannot be triaged gets none). Returns how many were triaged."""
     from zhili.triage.models import Proposal as Stored
 
-    matter = Matter.objects.filter(pk=matter_id).first()
-    if matter is None or Stored.objects.filter(matter_id=matter_id).exists():
-        return False
-    try:
-        text = check_text(matter.description)
-    except DomainError:
-        return False
-    point = (matter.lon, matter.lat) if matter.lon is not None and matter.lat is not None else None
-    proposal = triage(text, matter.address, point)
-    place = proposal.jurisdiction
-    Stored.objects.get_or_create(
-        matter=matter,
-        defaults={
-            "model_version": proposal.model_version,
-            "category": proposal.category,
-            "risk": proposal.risk,
-            "signals": proposal.signals,
-            "lead_unit": proposal.lead_unit,
-            "co_units": proposal.co_units,
-            "jurisdiction_id": place["unit_id"] if place else None,
-            "confidence": proposal.confidence,
-            "low_confidence": proposal.low_confidence,
-        },
+    done = set(Stored.objects.filter(matter__in=[m.pk for m in matters]).values_list("matter_id", flat=True))
+    ready = []
+    for matter in (m for m in matters if m.pk not in done):
+        try:
+            ready.append((matter, check_text(matter.description)))
+        except DomainError:
+            continue
+    if not ready:
+        return 0
+    proposals = triage_many(
+        [
+            (
+                text,
+                matter.address,
+                (matter.lon, matter.lat) if matter.lon is not None and matter.lat is not None else None,
+            )
+            for matter, text in ready
+        ]
     )
-    return True
+    rows = [
+        Stored(
+            matter_id=matter.pk,
+            model_version=p.model_version,
+            category=p.category,
+            risk=p.risk,
+            signals=p.signals,
+            lead_unit=p.lead_unit,
+            co_units=p.co_units,
+            jurisdiction_id=p.jurisdiction["unit_id"] if p.jurisdiction else None,
+            confidence=p.confidence,
+            low_confidence=p.low_confidence,
+        )
+        for (matter, _text), p in zip(ready, proposals, strict=True)
+    ]
+    # A matter triaged twice at once (intake and the catch-up task) keeps the first proposal.
+    with transaction.atomic():
+        return len(Stored.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def propose_missing(days: int = 30, batch: int = 1000) -> int:
+    """Matters registered in the last `days` without a proposal — imported in bulk, or registered
+    while triage failed — get one now. Run by the worker every few minutes."""
+    from zhili.matters.models import Matter
+
+    since = timezone.now() - datetime.timedelta(days=days)
+    missing = Matter.objects.filter(received_at__gte=since, triage__isnull=True).only(
+        "id", "description", "address", "lon", "lat"
+    )
+    stored, last = 0, 0
+    while True:
+        matters = list(missing.filter(pk__gt=last).order_by("pk")[:batch])
+        if not matters:
+            return stored
+        last = matters[-1].pk
+        stored += propose(matters)
 
 
 def record_decision(matter_id: int, category: str) -> None:

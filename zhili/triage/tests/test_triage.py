@@ -19,6 +19,7 @@ from zhili.matters.tests.conftest import Cast
 from zhili.triage import model, services
 from zhili.triage.management.commands.triage import triage_lines
 from zhili.triage.models import Outcome, Proposal
+from zhili.triage.tasks import triage_new
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = model.DATA
@@ -135,26 +136,33 @@ def test_the_api_refuses_bad_input_with_a_code(cast: Cast) -> None:
 # --- intake and the confirm/correct loop -----------------------------------------------------------
 
 
-def test_a_new_matter_gets_a_proposal_with_its_model_version(
-    cast: Cast, django_capture_on_commit_callbacks: Any
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        matter = cast.matter(
-            description="我们小区的电梯又困人了，这个月第三次了，物业就是不修", category="", kind="dispute"
-        )
+def test_new_matters_get_a_proposal_with_its_model_version_from_the_worker(cast: Cast) -> None:
+    matter = cast.matter(
+        description="我们小区的电梯又困人了，这个月第三次了，物业就是不修", category="", kind="dispute"
+    )
+    assert triage_new.call_local() == 1
     stored = Proposal.objects.get(matter=matter)
     assert stored.model_version == model.active.get().version
     assert stored.outcome == Outcome.PENDING and stored.category
     # Triaging it again changes nothing.
-    assert services.propose_for(matter.pk) is False
+    assert services.propose([matter]) == 0 and triage_new.call_local() == 0
+    assert Proposal.objects.get(matter=matter).pk == stored.pk
 
 
-def test_a_clerks_triage_step_confirms_or_corrects_and_teaches_the_next_model(
-    cast: Cast, django_capture_on_commit_callbacks: Any
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        confirmed = cast.matter(description="楼上漏水把我家天花板泡坏了，找他几次都不理")
-        corrected = cast.matter(description="楼上漏水把我家天花板泡坏了，找他几次都不理，还骂人")
+def test_matters_without_a_proposal_get_one_from_the_worker(cast: Cast) -> None:
+    # Without the intake's commit callbacks (as for a bulk import, or a failed triage).
+    matters = [cast.matter(description=f"第{n}栋楼道里堆满了杂物，消防通道被堵死了") for n in range(3)]
+    cast.matter(description="Street light broken")  # cannot be triaged: not Chinese
+    assert Proposal.objects.count() == 0
+    assert services.propose_missing() == 3
+    assert set(Proposal.objects.values_list("matter_id", flat=True)) == {m.pk for m in matters}
+    assert services.propose_missing() == 0
+
+
+def test_a_clerks_triage_step_confirms_or_corrects_and_teaches_the_next_model(cast: Cast) -> None:
+    confirmed = cast.matter(description="楼上漏水把我家天花板泡坏了，找他几次都不理")
+    corrected = cast.matter(description="楼上漏水把我家天花板泡坏了，找他几次都不理，还骂人")
+    services.propose_missing()
     first = Proposal.objects.get(matter=confirmed)
     actions.perform(confirmed, "triaged", actor=cast.clerk, data={"category": first.category})
     other = "environment" if first.category != "environment" else "neighbor"
@@ -204,8 +212,8 @@ def test_the_compact_model_scores_as_the_scikit_learn_pipeline_it_came_from() ->
 
 
 def test_the_first_use_trains_and_activates_a_model_of_the_shipped_corpus(tmp_path: Path) -> None:
-    assert model.active_version() is not None  # the session's first triage trained it
-    current = model.active.get()
+    current = model.active.get()  # trains on first use, as on a fresh checkout
+    assert model.active_version() == current.version
     assert current.trained_on == len(model.corpus())
     assert current.metrics["examples"] == len(model.heldout())
     assert (model.model_dir() / f"{current.version}.joblib").exists()

@@ -8,6 +8,7 @@ from huey.contrib.djhuey import HUEY
 
 from zhili import testing
 from zhili.core import memo
+from zhili.web.tests.browser import browser, page  # noqa: F401  (browser tests in every app)
 
 
 @pytest.fixture

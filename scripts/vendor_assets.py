@@ -25,13 +25,37 @@ ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "zhili" / "web" / "static" / "vendor"
 MANIFEST = VENDOR / "VERSIONS.json"
 
-# package -> (pinned version, files inside the npm tarball's package/ directory)
+# package -> (pinned version, files inside the npm tarball's package/ directory). A file lands in
+# vendor/<package>/ under its own name, except below an images/ folder, which is kept (Leaflet's
+# CSS refers to images/…).
 PACKAGES: dict[str, tuple[str, list[str]]] = {
     "bootstrap": (
         "5.3.9",
         ["dist/css/bootstrap.min.css", "dist/js/bootstrap.bundle.min.js", "LICENSE"],
     ),
+    # Charts for the leaders' overview (issue 5); maps are drawn from the units' own GeoJSON.
+    "echarts": ("6.1.0", ["dist/echarts.min.js", "LICENSE"]),
+    "leaflet": (
+        "1.9.4",
+        [
+            "dist/leaflet.js",
+            "dist/leaflet.css",
+            "dist/images/layers.png",
+            "dist/images/layers-2x.png",
+            "dist/images/marker-icon.png",
+            "dist/images/marker-icon-2x.png",
+            "dist/images/marker-shadow.png",
+            "LICENSE",
+        ],
+    ),
 }
+
+
+def target_of(member: str) -> Path:
+    """Where a packaged file goes, relative to vendor/<package>/."""
+    if "/images/" in f"/{member}":
+        return Path("images") / Path(member).name
+    return Path(Path(member).name)
 
 
 def sha256(path: Path) -> str:
@@ -73,9 +97,9 @@ def vendor() -> dict[str, dict[str, object]]:
                 shutil.rmtree(destination)
             entries = {}
             for member in files:
-                target = destination / Path(member).name
+                target = destination / target_of(member)
                 extract(tarball, member, target)
-                entries[f"{name}/{target.name}"] = {"from": member, "sha256": sha256(target)}
+                entries[f"{name}/{target_of(member).as_posix()}"] = {"from": member, "sha256": sha256(target)}
             manifest[name] = {"version": version, **info, "files": entries}
             print(f"vendored {name}@{version}: {', '.join(entries)}")
     MANIFEST.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhili.matters.choices import Channel, Status
 from zhili.matters.models import Matter, MatterUnit
 from zhili.org.models import Unit
+from zhili.taxonomy.models import Category, Kind, RiskLevel
 
 
 class MatterFilterSet(django_filters.FilterSet):
@@ -36,3 +42,52 @@ class MatterFilterSet(django_filters.FilterSet):
         if not path:
             return queryset.none()
         return queryset.filter(pk__in=MatterUnit.objects.filter(unit__path__startswith=path).values("matter_id"))
+
+
+class MatterPageFilterSet(MatterFilterSet):
+    """The workbench inbox's filters: the API's, with pick-lists for the coded fields, the units in
+    the viewer's reach and a received-date range. `queue` (the inbox tab) is read by the view,
+    which also counts every queue under the same filters."""
+
+    # Pick-lists of codes, labelled in the page's language: one query each when the form is drawn.
+    kind = django_filters.ChoiceFilter(field_name="kind_id", label=_("事项类型"), choices=lambda: _terms(Kind))
+    category = django_filters.ChoiceFilter(
+        field_name="category_id", label=_("类别"), choices=lambda: _terms(Category, "kind_id", "code")
+    )
+    risk = django_filters.ChoiceFilter(field_name="risk_id", label=_("风险等级"), choices=lambda: _terms(RiskLevel))
+    unit = django_filters.ChoiceFilter(method="attached_to", label=_("所涉单位(含下级)"), choices=[])
+    received_from = django_filters.DateFilter(
+        method="received_on_or_after", label=_("登记日期起"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = django_filters.DateFilter(
+        method="received_on_or_before", label=_("登记日期止"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    queue = django_filters.CharFilter(method="queue_in_view", label=_("队列"))
+
+    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, request=request, **kwargs)
+        from zhili.matters.forms import unit_choices
+
+        user = getattr(request, "user", None)
+        self.filters["unit"].extra["choices"] = unit_choices(user) if user is not None else []
+
+    def received_on_or_after(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        return queryset.filter(received_at__gte=_day_start(value))
+
+    def received_on_or_before(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        return queryset.filter(received_at__lt=_day_start(value + datetime.timedelta(days=1)))
+
+    def queue_in_view(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # the view applies the queue after counting all of them
+
+
+def _terms(model: Any, *ordering: str) -> list[tuple[str, str]]:
+    """(code, label) of a taxonomy's terms in use (all risk levels, which cannot be switched off)."""
+    terms = model.objects.all() if model is RiskLevel else model.objects.filter(active=True)
+    if ordering:
+        terms = terms.order_by(*ordering)
+    return [(term.code, term.label) for term in terms]
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

@@ -147,8 +147,10 @@ UNSCOPED_PAGES: dict[str, str] = {
 # Object actions on pages (POST to /<pk>/...): an outsider must get 404.
 OBJECT_ACTION_PAGES: dict[str, str] = {
     "accounts:person_reveal": "person",
+    "matters:step": "matter",
 }
 PAGE_MODELS: dict[str, str] = {
+    "matter": "matter",
     "unit": "unit",
     "user": "person",
     "auditevent": "auditevent",

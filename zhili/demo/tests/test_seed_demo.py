@@ -164,7 +164,7 @@ def test_every_boundary_lies_inside_its_parent(demo: loader.Report) -> None:
 def test_the_command_reports_and_changes_nothing_when_loaded(demo: loader.Report) -> None:
     before = snapshot()
     out = StringIO()
-    call_command("seed_demo", stdout=out, no_color=True)
+    call_command("seed_demo", "--matters", "0", stdout=out, no_color=True)
     present = len(data.units()) + len(data.ACCOUNTS)
     assert f"created 0 units, 0 people ({present} already present)" in out.getvalue()
     assert "demo-admin" in out.getvalue() and data.PASSWORD in out.getvalue()

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhili.core.errors import DomainError
 from zhili.demo import loader
+from zhili.demo import matters as demo_matters
 
 
 class HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
@@ -35,6 +36,14 @@ class Command(BaseCommand):
             action="store_true",
             help="在生产部署（ZHILI_HTTPS=1）上也加载；演示账号的密码是公开的，请勿在正式系统使用。",
         )
+        parser.add_argument(
+            "--matters",
+            type=int,
+            default=demo_matters.DEFAULT_COUNT,
+            metavar="N",
+            help=f"生成 N 件近六个月的演示事项（默认 {demo_matters.DEFAULT_COUNT}，0 为不生成）；"
+            "已有演示事项时不再生成。",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if getattr(settings, "HTTPS", False) and not options["force"]:
@@ -46,5 +55,10 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(report.summary()) + f" in {elapsed:.1f} s")
+        if options["matters"] < 0:
+            raise CommandError("--matters 须为零或正整数。")
+        if options["matters"]:
+            matters = demo_matters.load_matters(options["matters"], source="cli")
+            self.stdout.write(self.style.SUCCESS(matters.summary()))
         self.stdout.write("")
         self.stdout.write(loader.accounts_table())

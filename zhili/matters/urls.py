@@ -1,0 +1,10 @@
+from django.urls import path
+
+from zhili.matters import views
+
+app_name = "matters"
+urlpatterns = [
+    path("", views.MatterInboxView.as_view(), name="inbox"),
+    path("<int:pk>/", views.MatterDetailView.as_view(), name="detail"),
+    path("<int:pk>/steps/", views.MatterStepView.as_view(), name="step"),
+]

@@ -23,6 +23,21 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _triage_models_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test session trains the shipped corpus's triage model once, on first use (as on a
+    fresh checkout), in a folder of its own: never var/, never a model left by an earlier run."""
+    from zhili.triage import model
+
+    folder = tmp_path_factory.mktemp("triage-models")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(model, "model_dir", lambda: folder)
+    model.active.forget()
+    yield
+    model.active.forget()
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_reference_caches() -> Iterator[None]:
     # Reference data cached per process (zhili.core.memo) is cleared by model signals, but a test's

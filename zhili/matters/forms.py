@@ -18,8 +18,9 @@ from django_stubs_ext import StrOrPromise
 
 from zhili.accounts.models import User
 from zhili.core.scope import prefix_q, scope_for
+from zhili.matters import actions
 from zhili.matters.actions import REASON_REQUIRED
-from zhili.matters.choices import EventKind
+from zhili.matters.choices import Channel, EventKind
 from zhili.matters.models import Matter
 from zhili.org.models import Unit
 from zhili.taxonomy.models import Category, RiskLevel
@@ -28,11 +29,11 @@ MAX_UNIT_CHOICES = 500  # a pick-list longer than this needs a search box (not y
 LEVELS_SHOWN = 3  # the viewer's top units and two levels below them
 
 
-def unit_choices(user: Any, *, around: bool = False) -> list[tuple[Any, str]]:
+def unit_choices(user: Any, *, around: bool = False, permission: str = "matter.view") -> list[tuple[Any, str]]:
     """Units in the viewer's reach for matters, as an indented pick-list (by path). With `around`,
     also the units beside the viewer's own (the other townships and the departments of the same
     county), where matters are dispatched, transferred and sent for co-handling."""
-    scope = scope_for(user, "matter.view")
+    scope = scope_for(user, permission)
     if scope.empty:
         return []
     step = Unit.steplen
@@ -376,3 +377,38 @@ STEP_FORMS: dict[str, type[StepForm]] = {
         ResumeForm,
     )
 }
+
+
+# --- intake at the counter or on the phone ---------------------------------------------------------
+
+INTAKE_CHANNELS = [
+    (Channel.WALK_IN, Channel.WALK_IN.label),
+    (Channel.HOTLINE, Channel.HOTLINE.label),
+    (Channel.GRID_WORKER, Channel.GRID_WORKER.label),
+]
+
+
+class IntakeForm(forms.Form):
+    """A clerk registers what a resident brings in person or on the phone (actions.receive)."""
+
+    description = forms.CharField(
+        label=_("诉求内容"), max_length=actions.MAX_DESCRIPTION, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    address = forms.CharField(label=_("地址"), max_length=300, required=False)
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=Category.objects.filter(active=True).order_by("kind_id", "code")
+    )
+    risk = forms.ModelChoiceField(label=_("风险等级"), queryset=RiskLevel.objects.all(), initial="green")
+    channel = forms.ChoiceField(label=_("渠道"), choices=INTAKE_CHANNELS, initial=Channel.WALK_IN)
+    intake_unit = forms.TypedChoiceField(label=_("受理单位"), coerce=int)
+    reporter_name = forms.CharField(label=_("反映人"), max_length=60, required=False)
+    reporter_phone = forms.CharField(label=_("反映人电话"), max_length=20, required=False)
+    anonymous = forms.BooleanField(label=_("匿名（办理人看不到反映人）"), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("category", "risk"):
+            field: Any = self.fields[name]
+            field.label_from_instance = lambda term: term.label
+        units: Any = self.fields["intake_unit"]
+        units.choices = unit_choices(user, permission="matter.intake")

@@ -12,14 +12,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet
-from django.http import HttpRequest, HttpResponseBase
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.http import require_POST
 
 from zhili.accounts.models import User
 from zhili.core.errors import DomainError
@@ -28,10 +32,11 @@ from zhili.core.views import ScopedDetailView, ScopedListView
 from zhili.matters import actions, lifecycle, policy
 from zhili.matters.choices import Channel, EventKind, Status
 from zhili.matters.filtersets import MatterPageFilterSet
-from zhili.matters.forms import STEP_FORMS, StepForm, StepOptions
+from zhili.matters.forms import STEP_FORMS, IntakeForm, StepForm, StepOptions
 from zhili.matters.models import Attachment, Matter, MatterEvent, MatterUnit
 from zhili.org.models import Unit
-from zhili.taxonomy.models import Category, Kind, RiskLevel
+from zhili.taxonomy.models import Category, Kind, RiskLevel, UnitType
+from zhili.triage import services as triage
 
 OPEN = [Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURNED]
 DUE_SOON = datetime.timedelta(hours=24)
@@ -125,7 +130,13 @@ class MatterInboxView(ScopedListView):
         tabs = [(key, label, counts[key]) for key, label in QUEUES if key in conditions]
         self.object_list = rows
         return super().get_context_data(
-            object_list=rows, tabs=tabs, queue=queue, now=now, due_soon_at=now + DUE_SOON, **kwargs
+            object_list=rows,
+            tabs=tabs,
+            queue=queue,
+            now=now,
+            due_soon_at=now + DUE_SOON,
+            can_intake=not scope_for(self.request.user, "matter.intake").empty,
+            **kwargs,
         )
 
 
@@ -290,3 +301,80 @@ def _summary(data: dict[str, Any], units: dict[int, str], users: dict[int, str],
     if data.get("name"):
         parts.append(_("附件：%(name)s") % {"name": data["name"]})
     return "；".join(parts)
+
+
+# --- intake at the counter, with triage as the clerk types ------------------------------------------
+
+
+class MatterIntakeView(LoginRequiredMixin, View):
+    """登记: a clerk registers a walk-in or a call. As the clerk types, triage's proposal appears
+    beside the form (htmx, `triage_preview`); one click takes its category and risk."""
+
+    template_name = "matters/intake.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and scope_for(request.user, "matter.intake").empty:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = IntakeForm(user=request.user)
+        units: Any = form.fields["intake_unit"]
+        if units.choices:
+            form.initial["intake_unit"] = units.choices[0][0]
+        return render(request, self.template_name, {"form": form, "page_title": _("登记事项")})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = IntakeForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                matter, _created = actions.receive(
+                    actor=request.user,
+                    channel=data["channel"],
+                    description=data["description"],
+                    category=data["category"].pk,
+                    risk=data["risk"].pk,
+                    address=data["address"],
+                    intake_unit=Unit.objects.get(pk=data["intake_unit"]),
+                    reporter_name=data["reporter_name"],
+                    reporter_phone=data["reporter_phone"],
+                    anonymous=data["anonymous"],
+                )
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("已登记，编号 %(number)s。") % {"number": matter.number})
+                return redirect("matters:detail", pk=matter.pk)
+        context = {"form": form, "page_title": _("登记事项")}
+        return render(request, self.template_name, context, status=400)
+
+
+@login_required
+@require_POST
+def triage_preview(request: HttpRequest) -> HttpResponse:
+    """The proposal for the text typed so far (a partial for htmx). With `apply`, the category and
+    risk fields come back too, chosen as proposed (htmx out-of-band swaps)."""
+    if scope_for(request.user, "matter.intake").empty:
+        raise PermissionDenied
+    try:
+        text = triage.check_text(request.POST.get("description", ""))
+    except DomainError as error:
+        typed = request.POST.get("description", "").strip()
+        return render(request, "matters/_triage.html", {"error": error.message if typed else ""})
+    proposal = triage.triage(text, request.POST.get("address", "")[:300])
+    context: dict[str, Any] = {
+        "proposal": proposal,
+        "signals": [(signal, triage.SIGNAL_LABELS.get(signal["code"], signal["code"])) for signal in proposal.signals],
+        "category": Category.objects.filter(pk=proposal.category).first(),
+        "risk": RiskLevel.objects.filter(pk=proposal.risk).first(),
+        "place": Unit.objects.filter(pk=proposal.jurisdiction["unit_id"]).first() if proposal.jurisdiction else None,
+        "lead_type": UnitType.objects.filter(pk=proposal.lead_unit).first(),
+        "co_types": list(UnitType.objects.filter(pk__in=proposal.co_units)),
+    }
+    if request.POST.get("apply"):
+        form = IntakeForm(
+            {**request.POST.dict(), "category": proposal.category, "risk": proposal.risk}, user=request.user
+        )
+        context["applied"] = form
+    return render(request, "matters/_triage.html", context)

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.core.errors import DomainError
 from zhili.matters.models import Matter
@@ -42,6 +43,23 @@ CO_HANDLING_SIGNALS = {
     "violence": "violence_or_threat",
     "domestic_violence": "domestic_violence",
     "group_10_plus": "group_of_10_or_more",
+}
+# What the clerk reads for each signal code.
+SIGNAL_LABELS = {
+    "threat": gettext_lazy("威胁伤人"),
+    "weapon": gettext_lazy("持械"),
+    "violence": gettext_lazy("暴力伤害"),
+    "domestic_violence": gettext_lazy("家庭暴力"),
+    "self_harm": gettext_lazy("自伤自杀"),
+    "group_10_plus": gettext_lazy("十人以上聚集"),
+    "danger_to_life": gettext_lazy("危及生命"),
+    "group_3_to_9": gettext_lazy("三至九人"),
+    "group_wage_arrears": gettext_lazy("群体欠薪"),
+    "repeated_report": gettext_lazy("重复反映"),
+    "heated_conflict": gettext_lazy("冲突激化"),
+    "vulnerable_unattended": gettext_lazy("弱势人员无人照料"),
+    "deadline_at_risk": gettext_lazy("期限临近"),
+    MODEL_ALERT: gettext_lazy("与红色事项相似（模型判断）"),
 }
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LETTERS = re.compile(r"[^\W\d_]")

@@ -143,6 +143,8 @@ UNSCOPED_PAGES: dict[str, str] = {
     "api-docs": "API documentation, no data",
     "api-docs-script": "API documentation, no data",
     "set_language": "language switch",
+    "matters:intake": "a form to register a matter; units offered are those of the clerk's intake scope",
+    "matters:triage_preview": "triage of the text being typed; shows no stored object",
 }
 # Object actions on pages (POST to /<pk>/...): an outsider must get 404.
 OBJECT_ACTION_PAGES: dict[str, str] = {

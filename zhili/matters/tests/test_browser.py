@@ -9,6 +9,8 @@ import pytest
 
 from zhili import testing
 from zhili.matters import actions
+from zhili.matters.models import Matter
+from zhili.triage import model
 from zhili.web.tests.browser import screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,3 +52,25 @@ def test_a_clerk_dispatches_a_new_matter_from_the_inbox(page: Any) -> None:
     sign_in(page, "outsider-w", testing.PASSWORD)
     response = page.goto(f"/matters/{matter.pk}/")
     assert response is not None and response.status == 404
+
+
+def test_triage_appears_as_the_clerk_types_and_one_click_takes_it(page: Any) -> None:
+    expect = pytest.importorskip("playwright.sync_api").expect
+    tree = testing.tree()
+    testing.person("clerk-t", role="clerk", unit_=tree.township_a1)
+    model.active.get()  # the first use trains the model: not while the page waits for it
+    sign_in(page, "clerk-t", testing.PASSWORD)
+    page.goto("/matters/new/")
+    page.get_by_label("诉求内容").fill("工地上我们九个人的工钱拖了半年了，老板电话也不接，再不给我们就去堵他公司大门")
+    page.get_by_label("诉求内容").press("End")  # a keyup: htmx asks for the proposal after 0.6 s
+    page.locator("#triage").get_by_text("风险信号").wait_for(timeout=30_000)
+    screenshot(page, "intake-triage")
+    page.get_by_role("button", name="采用建议的类别和风险等级").click()
+    # Playwright's expect polls without evaluating strings, which the pages' CSP forbids.
+    expect(page.locator("#id_category")).to_have_value("labor_wage", timeout=30_000)
+    assert page.locator("#id_risk").input_value() in ("yellow", "red")
+    page.get_by_role("button", name="登记", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_text("已登记").first.is_visible()
+    matter = Matter.objects.get()
+    assert (matter.category_id, matter.channel) == ("labor_wage", "walk_in")

@@ -261,3 +261,75 @@ def test_triage_supervision_and_leader_forms_record_their_data(cast: Cast) -> No
     assert matter.leader_id == cast.leader.pk
     summaries = [summary for _event, summary in detail(cast.leader, matter).context["timeline"]]
     assert "督办期限：2026-12-01" in summaries[2] and "包案领导：leader-a" in summaries[3]
+
+
+# --- intake with triage ----------------------------------------------------------------------------
+
+
+def test_a_clerk_registers_a_walk_in_with_the_proposal_applied(cast: Cast, client: Any) -> None:
+    client.force_login(cast.clerk)
+    page = client.get("/matters/new/")
+    assert page.status_code == 200 and "智能分拨建议" in page.content.decode()
+    text = "楼上邻居天天半夜在家剁骨头，吵得娃儿睡不着，说了好几次都不听，昨天还骂人"
+    preview = client.post("/matters/new/triage/", {"description": text, "address": ""})
+    assert preview.status_code == 200
+    body = preview.content.decode()
+    assert "风险信号" in body and "冲突激化" in body and "“骂”" in body and "重复反映" in body
+    applied = client.post("/matters/new/triage/", {"description": text, "apply": "1", "category": ""})
+    assert 'hx-swap-oob="true"' in applied.content.decode()
+    response = client.post(
+        "/matters/new/",
+        {
+            "description": text,
+            "category": "neighbor",
+            "risk": "yellow",
+            "channel": "walk_in",
+            "intake_unit": cast.tree.township_a1.pk,
+            "reporter_name": "王五",
+            "reporter_phone": "13812345678",
+        },
+    )
+    matter = Matter.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/matters/{matter.pk}/"
+    assert (matter.channel, matter.category_id, matter.risk_id, matter.received_by) == (
+        "walk_in",
+        "neighbor",
+        "yellow",
+        cast.clerk,
+    )
+
+
+def test_intake_refuses_bad_input_in_chinese_and_strangers(cast: Cast, client: Any) -> None:
+    client.force_login(cast.clerk)
+    response = client.post("/matters/new/", {"description": "", "channel": "walk_in"})
+    assert response.status_code == 400 and "该字段是必填项" in response.content.decode()
+    bad_phone = client.post(
+        "/matters/new/",
+        {
+            "description": "路灯坏了",
+            "category": "public_facility",
+            "risk": "green",
+            "channel": "hotline",
+            "intake_unit": cast.tree.township_a1.pk,
+            "reporter_phone": "12345",
+        },
+    )
+    assert bad_phone.status_code == 400 and "手机号码格式不正确" in bad_phone.content.decode()
+    # A unit outside the clerk's intake scope is not offered.
+    outside = client.post(
+        "/matters/new/",
+        {
+            "description": "路灯坏了",
+            "category": "public_facility",
+            "risk": "green",
+            "channel": "hotline",
+            "intake_unit": cast.tree.county_b.pk,
+        },
+    )
+    assert outside.status_code == 400
+    assert Matter.objects.count() == 0
+    english = client.post("/matters/new/triage/", {"description": "The lamp is broken"})
+    assert "目前只能分析中文诉求" in english.content.decode()
+    client.force_login(cast.resident)
+    assert client.get("/matters/new/").status_code == 403
+    assert client.post("/matters/new/triage/", {"description": "路灯坏了"}).status_code == 403

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from zhili.matters.choices import EventKind as E
 from zhili.matters.choices import Status as S
 
@@ -247,27 +249,27 @@ def _merged(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | Non
 
 
 def _not_waiting(s: MatterState, d: Mapping[str, Any]) -> str:
-    return "already waiting on the resident" if s.waiting_since else ""
+    return _("已在等待群众补充材料。") if s.waiting_since else ""
 
 
 def _waiting_now(s: MatterState, d: Mapping[str, Any]) -> str:
-    return "" if s.waiting_since else "not waiting on the resident"
+    return "" if s.waiting_since else _("当前没有在等待群众补充材料。")
 
 
 def _needs_supervision(s: MatterState, d: Mapping[str, Any]) -> str:
-    return "" if s.supervised else "no open supervision to reply to"
+    return "" if s.supervised else _("没有需要回复的督办。")
 
 
 def _needs_extension_request(s: MatterState, d: Mapping[str, Any]) -> str:
-    return "" if s.extension_pending else "no extension request is pending"
+    return "" if s.extension_pending else _("没有待审批的延期申请。")
 
 
 def _no_extension_pending(s: MatterState, d: Mapping[str, Any]) -> str:
-    return "an extension request is already pending" if s.extension_pending else ""
+    return _("已有一项延期申请待审批。") if s.extension_pending else ""
 
 
 def _needs_rating_or_failed_visit(s: MatterState, d: Mapping[str, Any]) -> str:
-    return "" if s.visit_failed else "closing needs the resident's rating or a recorded failed visit"
+    return "" if s.visit_failed else _("办结前需要群众评价，或已登记回访未果。")
 
 
 TRANSITIONS: dict[str, Transition] = {

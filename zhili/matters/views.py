@@ -223,9 +223,15 @@ class MatterStepView(MatterDetailView):
 
 
 def _conflict_message(conflict: actions.TransitionConflict) -> str:
-    # The state machine's own reasons are written for developers; say it in the reader's words.
+    # The state machine's reason when it gives one (no extension request pending …), else a
+    # general one: someone else may have taken a step meanwhile.
     steps = "、".join(str(EventKind(kind).label) for kind in conflict.allowed if kind in EventKind.values)
-    message = _("事项的当前状态不允许此操作（可能已被他人处理），请刷新后再试。")
+    general = _("当前状态下不能进行此操作。")
+    message = (
+        conflict.message
+        if conflict.message != general
+        else _("事项的当前状态不允许此操作（可能已被他人处理），请刷新后再试。")
+    )
     return f"{message} {_('您现在可以：%(steps)s。') % {'steps': steps}}" if steps else message
 
 

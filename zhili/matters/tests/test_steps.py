@@ -89,6 +89,7 @@ def test_closing_needs_a_rating_or_a_failed_visit(cast: Cast) -> None:
     step(cast.handler, matter, "answered", "已答复")
     early = step(cast.clerk, matter, "closed")
     assert early.status_code == 409 and "visited" in early.json()["allowed"]
+    assert early.json()["errors"][0]["detail"] == "办结前需要群众评价，或已登记回访未果。"
     step(cast.clerk, matter, "visited", reached=False)
     assert step(cast.clerk, matter, "closed").json()["status"] == "closed"
 

@@ -35,6 +35,8 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
     ),
     # Charts for the leaders' overview (issue 5); maps are drawn from the units' own GeoJSON.
     "echarts": ("6.1.0", ["dist/echarts.min.js", "LICENSE"]),
+    # The accessibility checks of the browser tests (labels, contrast, landmarks); pages never load it.
+    "axe-core": ("4.14.1", ["axe.min.js", "LICENSE"]),
     "leaflet": (
         "1.9.4",
         [

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "zhili.deadlines",
     "zhili.matters",
     "zhili.triage",
+    "zhili.portal",
     "zhili.web",
     "zhili.demo",
 ]

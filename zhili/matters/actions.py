@@ -116,7 +116,8 @@ def _new_event(
         kind=kind,
         time=at,
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=actor.get_username() if getattr(actor, "pk", None) else "",
+        # A resident without an account (policy.VerifiedReporter) is named by their role.
+        actor_name=actor.get_username() if getattr(actor, "pk", None) else getattr(actor, "event_name", ""),
         reason=(reason or context.reason or "")[:2000],
         data=dict(data),
         source=context.source,

@@ -19,7 +19,7 @@ from zhili.accounts.models import User
 from zhili.core import pii
 from zhili.core.api import ScopedViewSetMixin
 from zhili.core.scope import scope_for
-from zhili.matters import actions, lifecycle, policy
+from zhili.matters import actions, lifecycle, policy, timeline
 from zhili.matters.choices import Channel, EventKind, PartyRole
 from zhili.matters.filtersets import MatterFilterSet
 from zhili.matters.models import Matter, MatterEvent, Party
@@ -291,4 +291,8 @@ class MatterViewSet(
     def events(self, request: Request, pk: str | None = None) -> Response:
         """The matter's timeline, oldest first."""
         matter = self.get_object()
-        return Response(EventSerializer(matter.events.order_by("seq"), many=True).data)
+        events: Any = matter.events.order_by("seq")
+        if scope_for(request.user, "matter.view").empty:
+            # A resident, on their own matter: what was done for them, not the centre's notes.
+            events = timeline.public_events(matter)
+        return Response(EventSerializer(events, many=True).data)

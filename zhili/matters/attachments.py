@@ -138,7 +138,12 @@ def attach(matter: Matter, upload: UploadedFile, *, actor: Any, reason: str = ""
     reason = (reason or "").strip()
     note = _("上传附件“%(name)s”") % {"name": name} + (f"：{reason}" if reason else "")
     with transaction.atomic():
-        locked = Matter.objects.restrict(actor, "view").select_for_update(of=("self",)).filter(pk=matter.pk).first()
+        # A resident without an account reaches the one matter they proved is theirs (the portal).
+        if isinstance(actor, policy.VerifiedReporter):
+            reach = Matter.objects.filter(pk=actor.matter_id)
+        else:
+            reach = Matter.objects.restrict(actor, "view")
+        locked = reach.select_for_update(of=("self",)).filter(pk=matter.pk).first()
         if locked is None:
             raise DomainError("not_found", _("未找到。"), status_code=404)
         if locked.status == Status.MERGED:

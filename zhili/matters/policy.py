@@ -7,11 +7,13 @@ resident who reported it ("reporter"). Until a matter is dispatched, its intake 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from zhili.core.scope import scope_for
 from zhili.matters.choices import EventKind as E
 from zhili.matters.models import Matter
+from zhili.matters.timeline import REPORTER_NAME
 from zhili.org.models import Unit
 
 LEAD = "lead"
@@ -52,7 +54,21 @@ def _unit_paths(matter: Matter) -> list[str]:
     return list(Unit.objects.filter(matter_links__matter=matter).values_list("path", flat=True))
 
 
+@dataclass(frozen=True)
+class VerifiedReporter:
+    """The resident who reported a matter without an account, once they have proved with a
+    one-time code sent to its reporter phone that the phone is theirs (the portal). They may take
+    the reporter's steps on that one matter: rate, reopen, add material."""
+
+    matter_id: int
+    pk = None
+    is_authenticated = False
+    event_name = REPORTER_NAME
+
+
 def may(actor: Any, matter: Matter, kind: str) -> bool:
+    if isinstance(actor, VerifiedReporter):
+        return actor.matter_id == matter.pk and any(where == REPORTER for _p, where in RULES.get(kind, ()))
     if actor is None or not actor.is_authenticated:
         return False
     for permission, where in RULES.get(kind, ()):

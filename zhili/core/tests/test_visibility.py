@@ -145,6 +145,15 @@ UNSCOPED_PAGES: dict[str, str] = {
     "set_language": "language switch",
     "matters:intake": "a form to register a matter; units offered are those of the clerk's intake scope",
     "matters:triage_preview": "triage of the text being typed; shows no stored object",
+    # The resident portal: no staff scope; a matter opens only with proof of its reporter phone
+    # (zhili/portal/tests/test_pages.py: proof for one matter opens no other).
+    "portal:home": "the portal's front page, no data",
+    "portal:report": "a form to report a matter",
+    "portal:report_hint": "triage of the text being typed; shows no stored object",
+    "portal:track": "asks for a one-time code; says the same whatever the number and phone",
+    "portal:verify": "checks a one-time code",
+    "portal:matter": "the one matter whose reporter phone this session proved, else a redirect",
+    "portal:step": "the one matter whose reporter phone this session proved, else 404",
 }
 # Object actions on pages (POST to /<pk>/...): an outsider must get 404.
 OBJECT_ACTION_PAGES: dict[str, str] = {

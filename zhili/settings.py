@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "zhili.deadlines",
     "zhili.matters",
     "zhili.triage",
+    "zhili.search",
+    "zhili.grid",
     "zhili.portal",
     "zhili.web",
     "zhili.demo",
@@ -269,3 +271,11 @@ MATTER_REOPEN_DAYS = env.int("ZHILI_REOPEN_DAYS", 15, minimum=0, maximum=365)
 # files one matter may hold. A reverse proxy in front must accept request bodies this large.
 ATTACHMENT_MAX_BYTES = env.int("ZHILI_ATTACHMENT_MAX_MB", 20, minimum=1, maximum=200) * 1024 * 1024
 ATTACHMENTS_PER_MATTER = env.int("ZHILI_ATTACHMENTS_PER_MATTER", 30, minimum=1, maximum=500)
+
+# Maps (the grid worker's pages) draw the units' boundaries (Unit.boundary) on a plain ground and
+# need no tile server. A tile URL such as https://tiles.example.org/{z}/{x}/{y}.png adds a base
+# map; its origin is then allowed for images on the pages with a map only.
+MAP_TILE_URL = env.str("ZHILI_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env.str("ZHILI_MAP_TILE_ATTRIBUTION", "")
+if MAP_TILE_URL and not MAP_TILE_URL.startswith(("https://", "http://")):
+    raise config.ConfigError("ZHILI_MAP_TILE_URL", "must be an http(s) URL with {z}/{x}/{y}")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("org/", include("zhili.org.urls")),
     path("audit/", include("zhili.audit.urls")),
     path("matters/", include("zhili.matters.urls")),
+    path("grid/", include("zhili.grid.urls")),
     path("portal/", include("zhili.portal.urls")),
     path("api/v1/", include("zhili.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -129,6 +129,9 @@ def reveal(viewer: Any, obj: Any, field: str, *, reason: str) -> str:
         raise DomainError("reveal_field", _("该字段不是受保护的个人信息。"), field="field")
     if len(reason) < 2:
         raise DomainError("reveal_reason_required", _("查看完整个人信息须填写原因。"), field="reason")
+    withheld = getattr(obj, "withheld_fields", None)
+    if withheld is not None and field in withheld():
+        raise DomainError("reveal_withheld", _("匿名反映的事项不显示反映人信息。"), field="field", status_code=403)
     model = type(obj)
     if not model.objects.restrict(viewer, "reveal").filter(pk=obj.pk).exists():
         from django.core.exceptions import PermissionDenied

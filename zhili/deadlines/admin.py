@@ -1,6 +1,8 @@
-"""Deadline rules and holiday schedules in Django admin (platform operators, i.e. superusers).
-
-Shipped rules cannot be deleted (services.delete_rule), only edited or deactivated.
+"""Deadline rules and holiday schedules in Django admin (platform operators, i.e. superusers), in
+Chinese. Edits are model saves: the audit log records them (both are AuditedModels) and the
+model's checks apply (a category of another kind, a second active rule for the same scope, a
+weekday make-up working day). Shipped rules cannot be deleted (services.delete_rule), only edited
+or deactivated.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
         "builtin",
         "active",
     ]
-    list_filter = ["stage", "unit", "kind", "builtin", "active"]
+    list_filter = ["stage", "unit", "kind", "risk", "builtin", "active"]
+    list_select_related = ["kind", "category", "risk"]
     search_fields = ["code", "name", "legal_basis"]
+    autocomplete_fields = ["kind", "category", "risk"]
     actions = None  # no bulk delete that would bypass the guard
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

@@ -33,6 +33,7 @@ from zhili.matters.models import Attachment, IntakeKey, Matter, MatterEvent, Mat
 from zhili.matters.numbering import next_number
 from zhili.org import services as org
 from zhili.org.models import Unit
+from zhili.search import services as search
 from zhili.taxonomy import services as taxonomy
 
 MAX_DESCRIPTION = 20_000
@@ -272,6 +273,7 @@ def receive(
                 party.matter = matter
             Party.objects.bulk_create(cleaned_parties)
             created.save()
+            search.add_received(matter, cleaned_parties)  # one INSERT: findable from its commit on
             matter.number = next_number()
             if matter.risk_id == "red":
                 _alert_leaders(matter, now)
@@ -357,7 +359,8 @@ def _check_step(matter: Matter, kind: str, actor: Any, data: dict[str, Any]) -> 
             raise Conflict("reopen_window_passed", _("已超过可申请重新办理的期限。"))
         return {}
     if kind == EventKind.MERGED:
-        into = Matter.objects.filter(number=str(data.get("into") or "")).first()
+        # Only a matter the actor can see: trying numbers must not tell whether one exists elsewhere.
+        into = Matter.objects.restrict(actor, "view").filter(number=str(data.get("into") or "")).first()
         if into is None or into.pk == matter.pk or into.status == "merged":
             raise DomainError("merge_target_invalid", _("请填写有效的在先事项编号。"), field="into")
         return {"into": into.number}
@@ -420,6 +423,7 @@ REASON_REQUIRED = {
     EventKind.EXTENSION_REQUESTED,
     EventKind.EXTENSION_DENIED,
     EventKind.ANSWERED,
+    EventKind.RESOLVED_ON_SPOT,  # the reason is the answer: what was done and agreed
     EventKind.SUPERVISED,
     EventKind.MERGED,
     EventKind.REOPENED,

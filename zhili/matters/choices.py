@@ -54,6 +54,8 @@ class EventKind(models.TextChoices):
     EXTENSION_APPROVED = "extension_approved", _("批准延期")
     EXTENSION_DENIED = "extension_denied", _("不予延期")
     ANSWERED = "answered", _("答复")
+    # A grid or village worker solved it where it arose and recorded the result (zhili.grid).
+    RESOLVED_ON_SPOT = "resolved_on_spot", _("就地化解")
     VISITED = "visited", _("回访")
     RATED = "rated", _("评价")
     CLOSED = "closed", _("办结")

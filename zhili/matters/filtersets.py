@@ -5,18 +5,19 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhili.matters.choices import Channel, Status
 from zhili.matters.models import Matter, MatterUnit
 from zhili.org.models import Unit
+from zhili.search import lookup, tokens
 from zhili.taxonomy.models import Category, Kind, RiskLevel
 
 
 class MatterFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("编号或内容"))
+    q = django_filters.CharFilter(method="search", label=_("编号、电话、姓名或内容"))
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("状态"))
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("渠道"))
     kind = django_filters.CharFilter(field_name="kind_id", label=_("事项类型"))
@@ -34,8 +35,9 @@ class MatterFilterSet(django_filters.FilterSet):
         fields = ["q", "status", "channel", "kind", "category", "risk", "unit", "lead_unit", "supervised"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        return queryset.filter(Q(number=value) | Q(title__icontains=value) | Q(description__icontains=value))
+        # A number, a phone, a name or words: zhili.search.lookup says which, and records a
+        # lookup of a person's matters in the audit log.
+        return lookup.filter_matters(queryset, value, getattr(self.request, "user", None))
 
     def attached_to(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         path = Unit.objects.filter(pk=value).values_list("path", flat=True).first()
@@ -79,6 +81,23 @@ class MatterPageFilterSet(MatterFilterSet):
 
     def queue_in_view(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # the view applies the queue after counting all of them
+
+
+class MatterSearchFilterSet(MatterPageFilterSet):
+    """The search page's (搜索事项): the inbox's filters and an order. `sort` is read by the view
+    (zhili/matters/views_search.py): by relevance (when words were searched) or by received time."""
+
+    SORTS = (("relevance", _("相关度")), ("newest", _("最新登记")), ("oldest", _("最早登记")))
+
+    q = django_filters.CharFilter(
+        method="search",
+        label=_("搜索事项"),
+        widget=forms.TextInput(attrs={"type": "search", "maxlength": tokens.MAX_QUERY, "autocomplete": "off"}),
+    )
+    sort = django_filters.ChoiceFilter(method="sort_in_view", label=_("排序"), choices=SORTS, empty_label=None)
+
+    def sort_in_view(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # the view orders: relevance comes from the index, not from a column
 
 
 def _terms(model: Any, *ordering: str) -> list[tuple[str, str]]:

@@ -18,9 +18,9 @@ from django_stubs_ext import StrOrPromise
 
 from zhili.accounts.models import User
 from zhili.core.scope import prefix_q, scope_for
-from zhili.matters import actions
+from zhili.matters import actions, duplicates
 from zhili.matters.actions import REASON_REQUIRED
-from zhili.matters.choices import Channel, EventKind
+from zhili.matters.choices import Channel, EventKind, Status
 from zhili.matters.models import Matter
 from zhili.org.models import Unit
 from zhili.taxonomy.models import Category, RiskLevel
@@ -60,6 +60,10 @@ class StepOptions:
     @cached_property
     def units(self) -> list[tuple[Any, str]]:
         return unit_choices(self.user, around=True)
+
+    @cached_property
+    def merge_candidates(self) -> list[duplicates.Candidate]:
+        return duplicates.for_matter(self.user, self.matter)
 
     @cached_property
     def leaders(self) -> list[tuple[Any, str]]:
@@ -335,6 +339,16 @@ class MergeForm(StepForm):
     into = forms.CharField(label=_("在先事项编号"), max_length=32)
     button_class = "btn-outline-danger"
 
+    def setup(self) -> None:
+        # A new matter that looks like an earlier one: the earlier numbers are offered (and the
+        # closest chosen), any other number may still be typed.
+        self.candidates = self.options.merge_candidates if self.options.matter.status == Status.NEW else []
+        if self.candidates:
+            field = self.fields["into"]
+            field.initial = self.candidates[0].number
+            field.widget.attrs["list"] = f"{self.prefix}-candidates"
+            field.help_text = _("已按疑似重复事项预选，可改填其他编号。")
+
     def step_data(self) -> dict[str, Any]:
         return {"into": self.cleaned_data["into"].strip()}
 
@@ -379,6 +393,39 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 }
 
 
+# --- the matter page: personal data in full, files ---------------------------------------------
+
+
+class RevealForm(forms.Form):
+    """Ask to see one masked value in full: the reporter's phone, or a party's phone or ID number
+    (`target` is "reporter" or "party-<id>"). The reason goes to the audit log."""
+
+    target = forms.RegexField(regex=r"^(reporter|party-[0-9]{1,18})$")
+    field = forms.ChoiceField(choices=[("reporter_phone", ""), ("phone", ""), ("id_number", "")])
+    reason = forms.CharField(
+        label=_("查看原因"),
+        min_length=2,
+        max_length=500,
+        error_messages={
+            "required": _("请填写查看原因。"),
+            "min_length": _("查看原因至少 %(limit_value)d 个字。"),
+        },
+    )
+
+
+class AttachmentForm(forms.Form):
+    """A photo or a document for the matter (attachments.attach checks its type and size)."""
+
+    file = forms.FileField(
+        label=_("文件"),
+        allow_empty_file=True,  # attach() refuses empty files with its own message
+        error_messages={"required": _("请选择要上传的文件。"), "invalid": _("请选择要上传的文件。")},
+        help_text=_("照片（JPEG、PNG、WebP、HEIC）或文件（PDF、DOCX、XLSX）。"),
+        widget=forms.FileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.heic,.heif,.pdf,.docx,.xlsx"}),
+    )
+    reason = forms.CharField(label=_("附件说明"), max_length=1000, required=False)
+
+
 # --- intake at the counter or on the phone ---------------------------------------------------------
 
 INTAKE_CHANNELS = [
@@ -412,3 +459,14 @@ class IntakeForm(forms.Form):
             field.label_from_instance = lambda term: term.label
         units: Any = self.fields["intake_unit"]
         units.choices = unit_choices(user, permission="matter.intake")
+
+
+class ResolveOnSpotForm(StepForm):
+    """就地化解 on the staff page; the grid worker's phone page (zhili.grid) adds result photos."""
+
+    kind = EventKind.RESOLVED_ON_SPOT
+    reason_label = _("化解结果")
+    reason_required = True
+
+
+STEP_FORMS[ResolveOnSpotForm.kind] = ResolveOnSpotForm

@@ -49,6 +49,7 @@ from zhili.matters.models import IntakeKey, Matter, MatterEvent, MatterUnit, Par
 from zhili.matters.numbering import reserve_numbers
 from zhili.org import geo
 from zhili.org.models import Unit
+from zhili.search import services as search
 from zhili.taxonomy.models import Category, Kind, RiskLevel
 
 BATCH_SIZE = 5000  # rows per transaction (a few tenths of a second)
@@ -573,6 +574,7 @@ class _Writer:
         links: list[Row] = []
         parties: list[Row] = []
         keys: list[Row] = []
+        texts: list[search.MatterText] = []
         link, party, key, reason, external = self.link, self.party, self.key, self.reason, self.external
         for row, number, matter_id in zip(rows, numbers, ids, strict=True):
             template = self.templates.get(row.shape) or self._template(row.shape)
@@ -585,6 +587,10 @@ class _Writer:
             if row.parties:
                 parties.extend([(party, (matter_id, *p)) for p in row.parties])
             keys.append((key, (row.key, row.fingerprint, matter_id)))
+            title, description, address, _lon, _lat, reporter_name, reporter_phone, anonymous = row.matter
+            people = search.people_of(reporter_name, reporter_phone, anonymous, [(p[1], p[2]) for p in row.parties])
+            texts.append(search.MatterText(matter_id, title, description, address, people))
+        search.add(texts)  # the search index, one statement for the batch
         # Keys last: a concurrent import of the same rows fails here and is retried (see import_matters).
         tables = ((MATTERS, matters), (EVENTS, events), (LINKS, links), (PARTIES, parties), (KEYS, keys))
         for table, table_rows in tables:

@@ -211,6 +211,12 @@ def _answered(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | N
     return replace(s, status=S.ANSWERED, answered_at=at.isoformat(), visit_failed=False, waiting_since="")
 
 
+def _resolved_on_spot(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
+    # Answered by the unit where it sits: a matter never dispatched gets its intake unit (the grid)
+    # as lead, so a reopening and the unit's figures come back to whoever solved it.
+    return replace(_answered(s, d, at, actor), lead_unit=s.lead_unit or s.intake_unit, owner=s.owner or actor)
+
+
 def _visited(s: MatterState, d: Mapping[str, Any], at: datetime, actor: int | None) -> MatterState:
     return replace(s, visit_failed=not bool(d.get("reached", True)))
 
@@ -268,6 +274,19 @@ def _no_extension_pending(s: MatterState, d: Mapping[str, Any]) -> str:
     return _("已有一项延期申请待审批。") if s.extension_pending else ""
 
 
+# Petitions and applications for legal services have procedures set by law (registration, a
+# written decision); only disputes and requests may be settled where they arose.
+ON_SPOT_KINDS = frozenset({"dispute", "request"})
+
+
+def _may_resolve_on_spot(s: MatterState, d: Mapping[str, Any]) -> str:
+    if s.risk == "red":
+        return _("红色预警事项不能就地化解，须报中心研判分办。")
+    if s.kind not in ON_SPOT_KINDS:
+        return _("信访事项和法律服务申请须按规定程序办理，不能就地化解。")
+    return ""
+
+
 def _needs_rating_or_failed_visit(s: MatterState, d: Mapping[str, Any]) -> str:
     return "" if s.visit_failed else _("办结前需要群众评价，或已登记回访未果。")
 
@@ -290,6 +309,10 @@ TRANSITIONS: dict[str, Transition] = {
     E.EXTENSION_APPROVED: Transition(frozenset({S.IN_PROGRESS}), _extension_decided(True), _needs_extension_request),
     E.EXTENSION_DENIED: Transition(frozenset({S.IN_PROGRESS}), _extension_decided(False), _needs_extension_request),
     E.ANSWERED: Transition(frozenset({S.IN_PROGRESS}), _answered),
+    # Not from RETURNED: the unit sent it back because it could not settle it there.
+    E.RESOLVED_ON_SPOT: Transition(
+        frozenset({S.NEW, S.DISPATCHED, S.IN_PROGRESS}), _resolved_on_spot, _may_resolve_on_spot
+    ),
     E.VISITED: Transition(frozenset({S.ANSWERED}), _visited),
     E.RATED: Transition(frozenset({S.ANSWERED}), _rated),
     E.CLOSED: Transition(frozenset({S.ANSWERED}), _closed, _needs_rating_or_failed_visit),

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zhili.audit.models import AuditedModel
+from zhili.core.memo import ProcessCache
 from zhili.core.scope import Scope, ScopedModel, ScopedQuerySet, prefix_q
 from zhili.matters.choices import Channel, EventKind, PartyRole, Status
 
@@ -129,10 +130,17 @@ class Matter(ScopedModel):
 
     objects = MatterQuerySet.as_manager()
 
-    scope_permissions = {"view": "matter.view"}
+    # The reporter's phone is shown masked; staff with pii.reveal over the matter see it in full
+    # with a reason (accounts.services.reveal, logged). Anonymous matters never reveal it.
+    pii_fields = {"reporter_phone": "phone"}
+    scope_permissions = {"view": "matter.view", "reveal": "pii.reveal"}
     # Units hold matters through MatterUnit (every unit a matter is attached to); counting these
     # foreign keys as well would count a matter twice.
     unit_holding = False
+
+    def withheld_fields(self) -> set[str]:
+        """Personal data that no one may reveal: an anonymous reporter stays anonymous."""
+        return {"reporter_phone"} if self.anonymous else set()
 
     class Meta:
         verbose_name = _("事项")
@@ -166,14 +174,38 @@ class Matter(ScopedModel):
     def scope_filter(cls, scope: Scope, user: Any) -> Q | None:
         # Staff reach a matter through any unit it is attached to (intake, jurisdiction, lead,
         # co-handling, every unit it was dispatched or escalated to); residents their own.
-        condition = Q(reporter=user) if getattr(user, "is_authenticated", False) else None
+        condition: Q | None = None
         if scope.paths:
+            if all(any(root.startswith(path) for path in scope.paths) for root in _root_paths.get()):
+                # The whole tree (a city's leader): every matter is attached to some unit of it.
+                # Saying so spares PostgreSQL a semi-join over every unit link to count them all.
+                return Q()
             shares = MatterUnit.objects.filter(prefix_q("unit__path", scope.paths)).values("matter_id")
-            condition = Q(pk__in=shares) if condition is None else condition | Q(pk__in=shares)
+            condition = Q(pk__in=shares)
+        if getattr(user, "is_authenticated", False):
+            # "reporter = me OR pk IN (…)" defeats the semi-join: PostgreSQL then tests the subquery
+            # row by row, and once the unit links outgrow work_mem a count takes minutes. Staff
+            # rarely report matters of their own, so the OR is added only for those who did.
+            if condition is None:
+                return Q(reporter=user)
+            if "_zhili_reported" not in user.__dict__:  # once per user object (request), as scopes
+                user.__dict__["_zhili_reported"] = Matter.objects.filter(reporter=user).exists()
+            if user.__dict__["_zhili_reported"]:
+                condition |= Q(reporter=user)
         return condition
 
     def scope_path(self) -> str:
         return str(self.intake_unit.path)
+
+
+def _load_root_paths() -> list[str]:
+    from zhili.org.models import Unit
+
+    return list(Unit.objects.filter(depth=1).values_list("path", flat=True))
+
+
+# The tops of the unit trees (usually one city), for Matter.scope_filter.
+_root_paths: ProcessCache[list[str]] = ProcessCache(_load_root_paths)
 
 
 class MatterUnit(models.Model):
@@ -193,8 +225,13 @@ class MatterUnit(models.Model):
         return f"{self.matter_id} @ {self.unit_id}"
 
 
-class Party(AuditedModel):
-    """A party to the matter (当事人): only what the matter needs."""
+class PartyQuerySet(ScopedQuerySet):
+    pass
+
+
+class Party(AuditedModel, ScopedModel):
+    """A party to the matter (当事人): only what the matter needs. Reached through its matter's
+    scope; its phone and ID number are revealed as the matter's reporter phone is."""
 
     matter = models.ForeignKey(Matter, models.CASCADE, related_name="parties")
     role = models.CharField(_("身份"), max_length=20, choices=PartyRole.choices, default=PartyRole.APPLICANT)
@@ -203,7 +240,10 @@ class Party(AuditedModel):
     id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
     head_count = models.PositiveIntegerField(_("人数"), default=1)
 
+    objects = PartyQuerySet.as_manager()
+
     pii_fields = {"phone": "phone", "id_number": "id_number"}
+    scope_permissions = {"view": "matter.view", "reveal": "pii.reveal"}
 
     class Meta:
         verbose_name = _("当事人")
@@ -211,6 +251,11 @@ class Party(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.matter.number} · {self.name}"
+
+    @classmethod
+    def scope_filter(cls, scope: Scope, user: Any) -> Q | None:
+        condition = Matter.scope_filter(scope, user)
+        return None if condition is None else Q(matter__in=Matter.objects.filter(condition).values("pk"))
 
     def scope_path(self) -> str:
         return str(self.matter.intake_unit.path)

@@ -3,6 +3,9 @@
 Each event kind lists alternatives: a permission (accounts.roles) that the actor must hold over
 the matter's lead unit ("lead"), or over any unit the matter is attached to ("matter"), or the
 resident who reported it ("reporter"). Until a matter is dispatched, its intake unit is its lead.
+"grassroots" is "lead" where the lead is a village (community) or a grid: settling a matter on the
+spot (就地化解) belongs there (小事不出村); at a township or county centre and in departments a
+matter takes the regular route of dispatch, acceptance and answer.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from zhili.org.models import Unit
 LEAD = "lead"
 MATTER = "matter"
 REPORTER = "reporter"
+GRASSROOTS = "grassroots"
+GRASSROOTS_LEVEL = 4  # taxonomy unit-type levels: 4 village (community), 5 grid
 
 RULES: dict[str, tuple[tuple[str, str], ...]] = {
     E.TRIAGED: (("matter.dispatch", MATTER),),
@@ -39,6 +44,7 @@ RULES: dict[str, tuple[tuple[str, str], ...]] = {
     E.EXTENSION_APPROVED: (("matter.lead", MATTER),),
     E.EXTENSION_DENIED: (("matter.lead", MATTER),),
     E.ANSWERED: (("matter.handle", LEAD),),
+    E.RESOLVED_ON_SPOT: (("matter.handle", GRASSROOTS),),
     E.VISITED: (("matter.dispatch", MATTER), ("matter.handle", LEAD)),
     E.RATED: (("", REPORTER), ("matter.dispatch", MATTER)),
     E.CLOSED: (("matter.dispatch", MATTER),),
@@ -76,16 +82,23 @@ def may(actor: Any, matter: Matter, kind: str) -> bool:
             if matter.reporter_id is not None and matter.reporter_id == actor.pk:
                 return True
             continue
+        if where == GRASSROOTS and not _at_grassroots(matter):
+            continue
         scope = scope_for(actor, permission)
         if scope.everything:
             return True
-        if where == LEAD:
+        if where in (LEAD, GRASSROOTS):
             # Until it is dispatched, a matter sits with the unit that received it.
             if scope.covers((matter.lead_unit or matter.intake_unit).path):
                 return True
         elif any(scope.covers(path) for path in _unit_paths(matter)):
             return True
     return False
+
+
+def _at_grassroots(matter: Matter) -> bool:
+    level = (matter.lead_unit or matter.intake_unit).unit_type.level
+    return level is not None and level >= GRASSROOTS_LEVEL
 
 
 def permitted(actor: Any, matter: Matter, kinds: list[str]) -> list[str]:

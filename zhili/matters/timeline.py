@@ -37,7 +37,7 @@ PUBLIC_KINDS: dict[str, bool] = {
     E.CLOSED: False,
     E.REOPENED: True,
     E.MERGED: False,
-    "resolved_on_spot": True,  # a grid worker solved it on the spot (zhili.grid)
+    E.RESOLVED_ON_SPOT: True,  # a grid worker settled it on the spot (zhili.grid)
 }
 
 
@@ -91,7 +91,7 @@ def entries(matter: Matter, events: Iterable[MatterEvent] | None = None) -> list
 
 
 def _describe(kind: str, data: dict[str, Any], unit: str) -> str:
-    texts = {
+    texts: dict[str, str] = {
         E.CREATED: _("已收到您反映的事项"),
         E.DISPATCHED: _("已交由%(unit)s办理") % {"unit": unit},
         E.ACCEPTED: _("承办单位已签收，正在办理"),
@@ -108,6 +108,6 @@ def _describe(kind: str, data: dict[str, Any], unit: str) -> str:
         E.REOPENED: _("已按您的申请重新办理"),
         E.MERGED: _("与在先事项%(into)s合并办理") % {"into": data.get("into", "")},
         E.NOTE: _("您补充了材料"),
-        "resolved_on_spot": _("网格员已现场化解"),
+        E.RESOLVED_ON_SPOT: _("网格员已现场化解"),
     }
     return str(texts.get(kind, kind))

@@ -1,56 +1,44 @@
-"""The staff workbench for matters: the inbox (queues with counts, filters) and a matter's page
-(details with personal data masked, timeline, and a form for each step the viewer may take now).
+"""The staff workbench for matters: the inbox (queues with counts, filters, saved views) and a
+matter's page (details with personal data masked, timeline, and a form for each step the viewer
+may take now). Both answer htmx with the part that changed (the list; the matter's panel) and
+work as plain pages without JavaScript.
 
 Pages only parse and show; every step goes through `actions.perform()`, which checks the state
-and the viewer's role again inside its transaction.
+and the viewer's role again inside its transaction. Revealing personal data and attaching files
+are in views_reveal.py, intake in views_intake.py.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render
+from django.db.models import Count, F, QuerySet
+from django.http import HttpRequest, HttpResponseBase, QueryDict
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
-from django.views.decorators.http import require_POST
 
 from zhili.accounts.models import User
 from zhili.core.errors import DomainError
-from zhili.core.scope import prefix_q, scope_for
+from zhili.core.scope import scope_for
 from zhili.core.views import ScopedDetailView, ScopedListView
 from zhili.matters import actions, lifecycle, policy
 from zhili.matters.choices import Channel, EventKind, Status
 from zhili.matters.filtersets import MatterPageFilterSet
-from zhili.matters.forms import STEP_FORMS, IntakeForm, StepForm, StepOptions
-from zhili.matters.models import Attachment, Matter, MatterEvent, MatterUnit
+from zhili.matters.forms import STEP_FORMS, AttachmentForm, StepForm, StepOptions
+from zhili.matters.models import Attachment, Matter, MatterEvent
+from zhili.matters.queues import DUE_SOON, QUEUES, forget_counts, queue_conditions
 from zhili.org.models import Unit
-from zhili.taxonomy.models import Category, Kind, RiskLevel, UnitType
-from zhili.triage import services as triage
+from zhili.taxonomy.models import Category, Kind, RiskLevel
+from zhili.web import saved_views
+from zhili.web.htmx import PartialTemplateMixin
+from zhili.web.units import current_unit
 
-OPEN = [Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURNED]
-DUE_SOON = datetime.timedelta(hours=24)
-
-# The inbox tabs, in order: key and label. A queue the viewer cannot work on is not shown.
-QUEUES: list[tuple[str, Any]] = [
-    ("all", gettext_lazy("全部")),
-    ("dispatch", gettext_lazy("待分拨")),
-    ("accept", gettext_lazy("待受理")),
-    ("in_progress", gettext_lazy("办理中")),
-    ("overdue", gettext_lazy("已超期")),
-    ("supervised", gettext_lazy("督办中")),
-    ("due_soon", gettext_lazy("即将到期")),
-]
 # The columns an inbox row shows: everything else (the description above all) stays in the database.
 ROW_FIELDS = (
     "number",
@@ -74,35 +62,14 @@ ROW_FIELDS = (
 )
 
 
-def queue_conditions(user: Any, now: datetime.datetime) -> dict[str, Q]:
-    """What puts a matter in each queue, for this viewer (applied within their reach)."""
-    conditions: dict[str, Q] = {"all": Q()}
-    dispatch = scope_for(user, "matter.dispatch")
-    if not dispatch.empty:
-        waiting = Q(status__in=[Status.NEW, Status.RETURNED])
-        if not dispatch.everything:  # as policy.py: dispatch over any unit the matter is attached to
-            waiting &= Q(pk__in=MatterUnit.objects.filter(prefix_q("unit__path", dispatch.paths)).values("matter_id"))
-        conditions["dispatch"] = waiting
-    handle = scope_for(user, "matter.handle")
-    if not handle.empty:
-        dispatched = Q(status=Status.DISPATCHED)
-        if not handle.everything:  # as policy.py: handle over the lead unit
-            dispatched &= Q(lead_unit__in=Unit.objects.filter(prefix_q("path", handle.paths)).values("pk"))
-        conditions["accept"] = dispatched
-    is_open = Q(status__in=OPEN)
-    conditions["in_progress"] = Q(status=Status.IN_PROGRESS)
-    conditions["overdue"] = is_open & (Q(due_at__lt=now) | Q(overdue_at__isnull=False))
-    conditions["supervised"] = Q(supervised=True)
-    conditions["due_soon"] = is_open & Q(due_at__gte=now, due_at__lt=now + DUE_SOON)
-    return conditions
-
-
-class MatterInboxView(ScopedListView):
-    """事项工作台: the matters in the viewer's reach, by queue, red first and then by deadline."""
+class MatterInboxView(PartialTemplateMixin, ScopedListView):
+    """事项工作台: the matters in the viewer's reach, by queue, red first and then by deadline.
+    With a current unit chosen (web.units), the unit filter starts at that unit."""
 
     model = Matter
     filterset_class = MatterPageFilterSet
     template_name = "matters/inbox.html"
+    partial_template_name = "matters/_inbox_list.html"
     page_title = gettext_lazy("事项")
     hidden_filters = ["queue", "lead_unit", "supervised", "due_before", "received_after", "received_before"]
 
@@ -112,6 +79,22 @@ class MatterInboxView(ScopedListView):
             .select_related("risk", "category", "lead_unit", "intake_unit")
             .only(*ROW_FIELDS)
         )
+
+    def get_filterset(self, filterset_class: Any) -> Any:
+        kwargs = self.get_filterset_kwargs(filterset_class)
+        unit = current_unit(self.request)
+        data = kwargs["data"]
+        if unit is not None and (data is None or "unit" not in data):
+            data = data.copy() if data is not None else QueryDict(mutable=True)
+            data["unit"] = str(unit.pk)
+            kwargs["data"] = data
+        filterset = filterset_class(**kwargs)
+        if unit is not None:
+            # A unit of one's own is always a valid choice, even below the levels the list shows.
+            choices = filterset.filters["unit"].extra["choices"]
+            if all(pk != unit.pk for pk, _name in choices):
+                choices.append((unit.pk, unit.name))
+        return filterset
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         filtered: QuerySet = kwargs.pop("object_list")
@@ -129,6 +112,7 @@ class MatterInboxView(ScopedListView):
         )
         tabs = [(key, label, counts[key]) for key, label in QUEUES if key in conditions]
         self.object_list = rows
+        query = saved_views.query_of(self.filterset.data or {})
         return super().get_context_data(
             object_list=rows,
             tabs=tabs,
@@ -136,13 +120,17 @@ class MatterInboxView(ScopedListView):
             now=now,
             due_soon_at=now + DUE_SOON,
             can_intake=not scope_for(self.request.user, "matter.intake").empty,
+            saved_views=saved_views.of(self.request.user),
+            saved_view_form=kwargs.pop("saved_view_form", None) or saved_views.SavedViewForm(initial={"query": query}),
+            current_query=query,
             **kwargs,
         )
 
 
-class MatterDetailView(ScopedDetailView):
+class MatterDetailView(PartialTemplateMixin, ScopedDetailView):
     """A matter's page: what it is, who is involved (masked), where it stands, what happened, and
-    the steps the viewer may take now."""
+    the steps the viewer may take now. Its panel (`matters/_panel.html`) is what htmx swaps after
+    a step or an upload."""
 
     model = Matter
     related = (
@@ -157,9 +145,12 @@ class MatterDetailView(ScopedDetailView):
         "received_by",
     )
     template_name = "matters/matter_detail.html"
+    partial_template_name = "matters/_panel.html"
     context_object_name = "matter"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from zhili.matters.views_reveal import reveal_context
+
         matter: Matter = self.object
         viewer = self.request.user
         options = StepOptions(viewer, matter)
@@ -171,8 +162,11 @@ class MatterDetailView(ScopedDetailView):
             # longer possible, in front of) a fresh one.
             step_forms = [failed, *(form for form in step_forms if form.kind != failed.kind)]
         events = list(matter.events.order_by("seq").select_related("actor"))
+        can_attach = EventKind.NOTE in allowed and matter.status != Status.MERGED
+        kwargs.setdefault("attachment_form", AttachmentForm() if can_attach else None)
+        refused = failed is not None or getattr(kwargs["attachment_form"], "is_bound", False)
         return super().get_context_data(
-            parties=matter.parties.order_by("pk"),
+            failed=refused,
             attachments=[
                 (a, reverse("api:matter-attachment-download", kwargs={"matter_id": matter.pk, "pk": a.pk}))
                 for a in Attachment.objects.filter(matter=matter).order_by("pk")
@@ -181,14 +175,26 @@ class MatterDetailView(ScopedDetailView):
             timeline=list(zip(events, summarise(events), strict=True)),
             step_forms=step_forms,
             step_url=reverse("matters:step", kwargs={"pk": matter.pk}),
+            attach_url=reverse("matters:attach", kwargs={"pk": matter.pk}),
             now=timezone.now(),
             due_soon_at=timezone.now() + DUE_SOON,
+            **reveal_context(viewer, matter, kwargs.pop("revealed", None), kwargs.pop("reveal_form", None)),
             **kwargs,
         )
 
+    def done(self, matter: Matter) -> HttpResponseBase:
+        """After a change: the page again (a redirect, so a reload does not repeat it), or for
+        htmx the fresh panel. The menu's counts are read anew on the next page."""
+        forget_counts(self.request.user)
+        if not self.request.htmx:  # type: ignore[attr-defined]
+            return redirect("matters:detail", pk=matter.pk)
+        self.object = Matter.objects.select_related(*self.related).get(pk=matter.pk)
+        return self.render_to_response(self.get_context_data())
+
 
 class MatterStepView(MatterDetailView):
-    """POST one step of the matter (`kind` names it); GET shows the matter's page."""
+    """POST one step of the matter (`kind` names it); GET shows the matter's page. Through htmx the
+    answer is the matter's panel, with the message, instead of a redirect."""
 
     http_method_names = ["get", "post"]
 
@@ -217,7 +223,7 @@ class MatterStepView(MatterDetailView):
                 form.add_error(None, str(denied) or _("您无权对该事项进行此操作。"))
             else:
                 messages.success(request, _("已完成：%(step)s。") % {"step": form.title})
-                return redirect("matters:detail", pk=matter.pk)
+                return self.done(matter)
         self.object = Matter.objects.select_related(*self.related).get(pk=matter.pk)
         return self.render_to_response(self.get_context_data(failed_form=form), status=status)
 
@@ -307,80 +313,3 @@ def _summary(data: dict[str, Any], units: dict[int, str], users: dict[int, str],
     if data.get("name"):
         parts.append(_("附件：%(name)s") % {"name": data["name"]})
     return "；".join(parts)
-
-
-# --- intake at the counter, with triage as the clerk types ------------------------------------------
-
-
-class MatterIntakeView(LoginRequiredMixin, View):
-    """登记: a clerk registers a walk-in or a call. As the clerk types, triage's proposal appears
-    beside the form (htmx, `triage_preview`); one click takes its category and risk."""
-
-    template_name = "matters/intake.html"
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and scope_for(request.user, "matter.intake").empty:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = IntakeForm(user=request.user)
-        units: Any = form.fields["intake_unit"]
-        if units.choices:
-            form.initial["intake_unit"] = units.choices[0][0]
-        return render(request, self.template_name, {"form": form, "page_title": _("登记事项")})
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = IntakeForm(request.POST, user=request.user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                matter, _created = actions.receive(
-                    actor=request.user,
-                    channel=data["channel"],
-                    description=data["description"],
-                    category=data["category"].pk,
-                    risk=data["risk"].pk,
-                    address=data["address"],
-                    intake_unit=Unit.objects.get(pk=data["intake_unit"]),
-                    reporter_name=data["reporter_name"],
-                    reporter_phone=data["reporter_phone"],
-                    anonymous=data["anonymous"],
-                )
-            except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                messages.success(request, _("已登记，编号 %(number)s。") % {"number": matter.number})
-                return redirect("matters:detail", pk=matter.pk)
-        context = {"form": form, "page_title": _("登记事项")}
-        return render(request, self.template_name, context, status=400)
-
-
-@login_required
-@require_POST
-def triage_preview(request: HttpRequest) -> HttpResponse:
-    """The proposal for the text typed so far (a partial for htmx). With `apply`, the category and
-    risk fields come back too, chosen as proposed (htmx out-of-band swaps)."""
-    if scope_for(request.user, "matter.intake").empty:
-        raise PermissionDenied
-    try:
-        text = triage.check_text(request.POST.get("description", ""))
-    except DomainError as error:
-        typed = request.POST.get("description", "").strip()
-        return render(request, "matters/_triage.html", {"error": error.message if typed else ""})
-    proposal = triage.triage(text, request.POST.get("address", "")[:300])
-    context: dict[str, Any] = {
-        "proposal": proposal,
-        "signals": [(signal, triage.SIGNAL_LABELS.get(signal["code"], signal["code"])) for signal in proposal.signals],
-        "category": Category.objects.filter(pk=proposal.category).first(),
-        "risk": RiskLevel.objects.filter(pk=proposal.risk).first(),
-        "place": Unit.objects.filter(pk=proposal.jurisdiction["unit_id"]).first() if proposal.jurisdiction else None,
-        "lead_type": UnitType.objects.filter(pk=proposal.lead_unit).first(),
-        "co_types": list(UnitType.objects.filter(pk__in=proposal.co_units)),
-    }
-    if request.POST.get("apply"):
-        form = IntakeForm(
-            {**request.POST.dict(), "category": proposal.category, "risk": proposal.risk}, user=request.user
-        )
-        context["applied"] = form
-    return render(request, "matters/_triage.html", context)

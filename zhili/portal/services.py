@@ -16,7 +16,7 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from zhili.core import pii
@@ -74,11 +74,13 @@ def request_code(number: str, phone: str) -> bool:
         TrackingCode.objects.create(
             matter=matter, code_hash=_hash(matter.pk, code), created_at=now, expires_at=now + CODE_LIFETIME
         )
-        body = _("您查询事项%(number)s的验证码为%(code)s，%(minutes)s分钟内有效。如非本人操作，请忽略。") % {
-            "number": matter.number,
-            "code": code,
-            "minutes": int(CODE_LIFETIME.total_seconds() // 60),
-        }
+        # Texts go out in the platform's language, whatever the language of the page that asked.
+        with translation.override(settings.LANGUAGE_CODE):
+            body = _("您查询事项%(number)s的验证码为%(code)s，%(minutes)s分钟内有效。如非本人操作，请忽略。") % {
+                "number": matter.number,
+                "code": code,
+                "minutes": int(CODE_LIFETIME.total_seconds() // 60),
+            }
         notify.enqueue("sms", phone, "", body, purpose="tracking_code", about=matter)
     return True
 

@@ -181,7 +181,7 @@ def matter_page(request: HttpRequest, number: str) -> HttpResponseBase:
 def _render_matter(request: HttpRequest, matter: Matter, status: int = 200, **forms: Any) -> HttpResponse:
     matter = Matter.objects.select_related("lead_unit", "category", "kind").get(pk=matter.pk)
     entries = timeline.entries(matter)
-    answers = [entry for entry in entries if entry.kind in {EventKind.ANSWERED, "resolved_on_spot"}]
+    answers = [entry for entry in entries if entry.kind in {EventKind.ANSWERED, EventKind.RESOLVED_ON_SPOT}]
     rated = any(entry.kind == EventKind.RATED for entry in entries)
     reopen_until = (
         matter.closed_at + datetime.timedelta(days=settings.MATTER_REOPEN_DAYS)

@@ -1,5 +1,7 @@
-"""Taxonomy administration (superusers, in Django admin): edit labels, add terms and rules.
-Shipped codes and codes in use cannot be deleted (services.delete_term)."""
+"""Taxonomy administration (superusers, in Django admin, in Chinese): edit labels, add terms and
+rules. Edits are model saves, so the audit log records them (Term is an AuditedModel) and the
+model's validators apply; deleting goes through services.delete_term, which keeps shipped codes
+and codes in use."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from zhili.taxonomy.models import Category, CoHandlingRule, Kind, RiskLevel, Ter
 
 class TermAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "builtin", "active"]
-    list_filter = ["builtin", "active"]
+    list_filter = ["active", "builtin"]
     search_fields = ["code", "name_zh", "name_en", "aliases"]
+    list_per_page = 100
     actions = None  # no bulk delete that would bypass the guard
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -32,12 +35,31 @@ class TermAdmin(admin.ModelAdmin):
             self.message_user(request, error.message, messages.ERROR)
 
 
-admin.site.register(Kind, TermAdmin)
-admin.site.register(UnitType, type("UnitTypeAdmin", (TermAdmin,), {"list_display": [*TermAdmin.list_display, "level"]}))
-admin.site.register(
-    Category, type("CategoryAdmin", (TermAdmin,), {"list_display": [*TermAdmin.list_display, "kind", "lead"]})
-)
-admin.site.register(
-    RiskLevel, type("RiskLevelAdmin", (TermAdmin,), {"list_display": [*TermAdmin.list_display, "rank"]})
-)
-admin.site.register(CoHandlingRule, type("CoHandlingRuleAdmin", (TermAdmin,), {"filter_horizontal": ["unit_types"]}))
+@admin.register(Kind)
+class KindAdmin(TermAdmin):
+    pass
+
+
+@admin.register(UnitType)
+class UnitTypeAdmin(TermAdmin):
+    list_display = [*TermAdmin.list_display, "level"]
+    list_filter = ["level", "active", "builtin"]
+
+
+@admin.register(Category)
+class CategoryAdmin(TermAdmin):
+    list_display = [*TermAdmin.list_display, "kind", "lead"]
+    list_filter = ["kind", "lead", "active", "builtin"]
+    list_select_related = ["kind", "lead"]
+    autocomplete_fields = ["kind", "lead"]
+
+
+@admin.register(RiskLevel)
+class RiskLevelAdmin(TermAdmin):
+    list_display = [*TermAdmin.list_display, "rank"]
+    ordering = ["-rank"]
+
+
+@admin.register(CoHandlingRule)
+class CoHandlingRuleAdmin(TermAdmin):
+    filter_horizontal = ["unit_types"]

@@ -154,11 +154,22 @@ UNSCOPED_PAGES: dict[str, str] = {
     "portal:verify": "checks a one-time code",
     "portal:matter": "the one matter whose reporter phone this session proved, else a redirect",
     "portal:step": "the one matter whose reporter phone this session proved, else 404",
+    "matters:duplicates": "earlier matters like the one being typed, through restrict(view) (test_duplicates.py)",
+    "web:switch_unit": "the user's own current unit, one of their memberships (test_unit_switcher.py)",
+    "web:saved_view_create": "the user's own saved inbox filters (test_saved_views.py)",
+    "web:saved_view_delete": "the user's own saved inbox filters; another's answers 404 (test_saved_views.py)",
+    # The grid worker's phone pages (zhili/grid/tests/test_pages.py).
+    "grid:home": "the grid worker's own matters, through restrict(view)",
+    "grid:report": "a form to report a matter at the worker's own grid",
+    "grid:suggest": "triage of the text being typed; shows no stored object",
 }
 # Object actions on pages (POST to /<pk>/...): an outsider must get 404.
 OBJECT_ACTION_PAGES: dict[str, str] = {
+    "grid:resolve": "matter",
     "accounts:person_reveal": "person",
     "matters:step": "matter",
+    "matters:reveal": "matter",
+    "matters:attach": "matter",
 }
 PAGE_MODELS: dict[str, str] = {
     "matter": "matter",

@@ -9,6 +9,7 @@ from io import StringIO
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
@@ -16,11 +17,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from zhili.demo import loader, matters
-from zhili.matters import actions, lifecycle
+from zhili.matters import actions, lifecycle, timing
 from zhili.matters.choices import Channel, EventKind, Status
-from zhili.matters.models import IntakeKey, Matter, MatterEvent
+from zhili.matters.models import IntakeKey, Matter, MatterCounter, MatterEvent
 from zhili.notify import services as notify_services
 from zhili.notify.models import Notification
+from zhili.search import services as search
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +44,7 @@ def seeded(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> I
     ):
         loader.load()
         waiting = len(transaction.get_connection().run_on_commit)
-        report = matters.load_matters(N)
+        report = matters.load_matters(N, batch=70)  # three batches, the last one short
         report.statuses["sent"] = len(sent)
         # Nothing the matters queued waits for the commit (delivery is started after commit).
         report.statuses["after_commit"] = len(transaction.get_connection().run_on_commit) - waiting
@@ -108,10 +110,32 @@ def test_the_demo_accounts_take_steps_where_their_roles_reach(seeded: matters.Re
     assert any(user == "demo-leader" for (_kind, user) in actors)
 
 
-def test_events_replay_to_the_stored_state(seeded: matters.Report) -> None:
-    for matter in demo_matters()[::5]:
+def test_every_matter_replays_from_its_events_to_its_stored_state(seeded: matters.Report) -> None:
+    for matter in demo_matters():
         events = [lifecycle.Recorded(e.kind, e.data, e.time, e.actor_id) for e in matter.events.order_by("seq")]
         assert lifecycle.replay(events) == actions.state_of(matter), matter.number
+        assert len(events) == matter.last_event_seq
+
+
+def test_numbered_in_the_order_received_as_receive_numbers_them(seeded: matters.Report) -> None:
+    numbers = [m.number for m in sorted(demo_matters(), key=lambda m: m.received_at)]
+    prefix, year = settings.MATTER_NUMBER_PREFIX, timezone.localdate().year
+    assert numbers == [f"{prefix}-{year}-{n:06d}" for n in range(1, N + 1)]
+    assert MatterCounter.objects.get(prefix=prefix, year=year).last == N
+
+
+def test_every_matter_can_be_found_by_search(seeded: matters.Report) -> None:
+    pks = {m.pk for m in demo_matters()}
+    assert set(search.stored(pks)) == pks
+
+
+def test_deadlines_are_those_timing_gives_the_stored_state(seeded: matters.Report) -> None:
+    columns = ("due_stage", "due_rule", "due_at", "warn_at")
+    for matter in demo_matters():
+        stored = [getattr(matter, name) for name in columns]
+        last = matter.events.order_by("-seq").values_list("time", flat=True)[0]
+        timing.refresh(matter, last)
+        assert [getattr(matter, name) for name in columns] == stored, matter.number
 
 
 def test_times_within_six_months_and_in_order(seeded: matters.Report) -> None:

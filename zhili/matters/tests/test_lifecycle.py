@@ -57,6 +57,12 @@ CASES = [
         {"extension_pending": False, "extension_granted": 0},
     ),
     (E.ANSWERED, at(S.IN_PROGRESS), {}, {"status": S.ANSWERED, "answered_at": NOW.isoformat()}),
+    (
+        E.RESOLVED_ON_SPOT,
+        at(S.NEW),
+        {},
+        {"status": S.ANSWERED, "answered_at": NOW.isoformat(), "lead_unit": 1, "owner": 42},
+    ),
     (E.VISITED, at(S.ANSWERED), {"reached": False}, {"visit_failed": True}),
     (
         E.RATED,

@@ -136,7 +136,10 @@ def test_the_inbox_costs_the_same_queries_for_few_or_many_matters(cast: Cast) ->
         response = client.get(reverse("matters:inbox"))
     assert len(response.context["object_list"]) == 33
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
-    assert len(many) <= 15  # sign-in and session 7, scope 1, pick-lists 4, counts 2, rows 1
+    # sign-in and session 7, scope 1, whether the clerk reported matters of their own 1
+    # (Matter.scope_filter), pick-lists 4, counts 2, rows 1, saved views 1 (the menu's counts are
+    # cached per user: zhili/web/tests/test_menu_counts.py)
+    assert len(many) <= 17
 
 
 def test_the_navigation_offers_matters_to_staff_only(cast: Cast) -> None:

@@ -118,3 +118,17 @@ def test_the_reporter_may_add_a_note_and_sees_only_the_steps_a_resident_takes(ca
     assert step(cast.resident, matter, "resumed").status_code == 403
     # Another resident does not see the matter at all.
     assert step(testing.person("neighbour"), matter, "note", "我也说两句").status_code == 404
+
+
+def test_a_matter_merges_only_into_one_the_clerk_can_see(cast: Cast) -> None:
+    outsider = testing.person("clerk-b-merge", role="clerk", unit_=cast.tree.county_b)
+    elsewhere = cast.matter(actor=outsider, intake_unit=cast.tree.county_b)
+    mine = cast.matter()
+    response = api(cast.clerk).post(
+        f"/api/v1/matters/{mine.pk}/steps/",
+        {"kind": "merged", "reason": "重复反映", "data": {"into": elsewhere.number}},
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "merge_target_invalid"
+    mine.refresh_from_db()
+    assert mine.status == "new"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from zhili.core.errors import DomainError
 from zhili.matters.models import Matter
@@ -100,3 +100,9 @@ def test_old_codes_are_purged(reported: Matter) -> None:
     services.request_code(reported.number, PHONE)
     assert services.purge_codes(timezone.now() + services.KEEP_CODES + datetime.timedelta(minutes=1)) == 1
     assert not TrackingCode.objects.exists()
+
+
+def test_the_code_goes_out_in_chinese_whatever_the_page_language(reported: Matter) -> None:
+    with translation.override("en"):
+        services.request_code(reported.number, PHONE)
+    assert "验证码为" in Notification.objects.get(purpose="tracking_code").body

@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from zhili.core import pii
-from zhili.core.scope import scope_for
+from zhili.core.scope import scope_for, user_role_paths
 
 register = template.Library()
 
@@ -21,6 +21,52 @@ def can(context: template.Context, permission: str) -> bool:
     request = context.get("request")
     user = getattr(request, "user", None)
     return user is not None and not scope_for(user, permission).empty
+
+
+@register.simple_tag(takes_context=True)
+def has_role(context: template.Context, role: str) -> bool:
+    """True when the signed-in user holds `role` in some unit: `{% has_role "grid_worker" as x %}`."""
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return any(held == role for held, _path in user_role_paths(user))  # loaded once per request
+
+
+@register.simple_tag(takes_context=True)
+def menu_counts(context: template.Context) -> dict[str, int] | None:
+    """What waits for the signed-in person in the matters menu (待分拨 + 待受理, and overdue), within
+    the current unit when one is chosen; None for people who see no matters."""
+    from zhili.matters.queues import waiting_counts
+    from zhili.web.units import current_unit
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or scope_for(user, "matter.view").empty:
+        return None
+    unit = current_unit(request)
+    return waiting_counts(user, unit.path if unit else None)
+
+
+@register.simple_tag(takes_context=True)
+def unit_menu(context: template.Context) -> dict[str, Any] | None:
+    """The units of a person who works in several, and the current one; None for everyone else
+    (no query for them)."""
+    from zhili.web.units import current_unit, has_several_units, my_units
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if not has_several_units(user):
+        return None
+    return {"units": my_units(user), "current": current_unit(request)}
+
+
+@register.simple_tag(takes_context=True)
+def can_admin(context: template.Context) -> bool:
+    """True when Django admin would let the signed-in person in (zhili.core.admin decides)."""
+    from django.contrib import admin
+
+    request = context.get("request")
+    return request is not None and getattr(request, "user", None) is not None and admin.site.has_permission(request)
 
 
 @register.filter

@@ -37,6 +37,19 @@ def test_home_lists_the_users_roles_and_the_units_in_reach(tree: testing.Tree) -
     assert "乙县" not in html
 
 
+def test_grid_workers_land_on_their_phone_pages_and_others_see_no_grid_link(tree: testing.Tree) -> None:
+    worker = testing.person(role="grid_worker", unit_=tree.grid_a1)
+    response = signed_in(worker).get(reverse("web:home"))
+    assert response.status_code == 302 and response["Location"] == reverse("grid:home")
+    assert f'href="{reverse("grid:home")}"' in signed_in(worker).get(reverse("matters:inbox")).content.decode()
+    clerk = testing.person(role="clerk", unit_=tree.township_a1)
+    assert f'href="{reverse("grid:home")}"' not in signed_in(clerk).get(reverse("web:home")).content.decode()
+
+
+def test_visitors_find_the_resident_portal(client: Client) -> None:
+    assert reverse("portal:home") in client.get(reverse("accounts:login")).content.decode()
+
+
 def test_the_audit_link_shows_only_for_users_who_may_read_the_log(tree: testing.Tree) -> None:
     clerk = testing.person(role="clerk", unit_=tree.county_a)
     auditor = testing.person(role="auditor", unit_=tree.county_a)

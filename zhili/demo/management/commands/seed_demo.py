@@ -13,6 +13,8 @@ from zhili.core.errors import DomainError
 from zhili.demo import loader
 from zhili.demo import matters as demo_matters
 
+PROGRESS_FROM = 10_000  # a larger seeding (minutes) says how far it has come every so many matters
+
 
 class HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
     """Keeps the line breaks of the accounts table in --help."""
@@ -58,7 +60,13 @@ class Command(BaseCommand):
         if options["matters"] < 0:
             raise CommandError("--matters 须为零或正整数。")
         if options["matters"]:
-            matters = demo_matters.load_matters(options["matters"], source="cli")
+            count = options["matters"]
+
+            def progress(done: int) -> None:
+                if count >= PROGRESS_FROM and (done % PROGRESS_FROM == 0 or done == count):
+                    self.stdout.write(f"  {done:,} / {count:,} demo matters")
+
+            matters = demo_matters.load_matters(count, source="cli", progress=progress)
             self.stdout.write(self.style.SUCCESS(matters.summary()))
         self.stdout.write("")
         self.stdout.write(loader.accounts_table())

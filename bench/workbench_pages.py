@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import statistics
 import sys
@@ -61,7 +62,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import OperationalError, connection  # noqa: E402
+from django.db import DatabaseError, connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -150,8 +151,8 @@ def measure(client: Client, url: str, requests: int) -> dict[str, Any]:
                     break
             if attempt >= WARM_UP:
                 timings.append(elapsed)
-    except OperationalError as error:  # PostgreSQL's statement_timeout (--timeout)
-        return {"status": type(error.__cause__).__name__}
+    except DatabaseError as error:  # PostgreSQL's statement_timeout (--timeout), or a broken page
+        return {"status": type(error.__cause__ or error).__name__}
     timings.sort()
     return {
         "status": 200,
@@ -189,6 +190,7 @@ def main() -> None:
     options = parser.parse_args()
 
     seed(options.rows)
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)  # a failing page shows in the table
     if not options.no_analyze:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

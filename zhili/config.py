@@ -146,6 +146,19 @@ def secret_key(env: Env, var: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
+def cache(env: Env) -> dict[str, Any]:
+    """Django's cache: in each process's memory by default (one process: `zhili serve`), Redis
+    when several web processes run. What it keeps for a person (the queues' counts, throttles)
+    is then the same in every process, and a step taken through one forgets it in all."""
+    url = env.str("ZHILI_CACHE_URL", "")
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    scheme = urlsplit(url).scheme
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "zhili"}
+    raise ConfigError("ZHILI_CACHE_URL", f"unsupported scheme {scheme!r}; use redis:// (or leave it unset)")
+
+
 def broker(env: Env, var: Path) -> dict[str, Any]:
     """Huey settings: SQLite under var/ by default, Redis in production."""
     url = env.str("ZHILI_BROKER_URL", f"sqlite:///{var / 'tasks.sqlite3'}")

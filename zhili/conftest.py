@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from huey.contrib.djhuey import HUEY
 
 from zhili import testing
@@ -43,8 +44,10 @@ def _fresh_reference_caches() -> Iterator[None]:
     # Reference data cached per process (zhili.core.memo) is cleared by model signals, but a test's
     # rolled-back transaction sends none: start and end every test with empty caches.
     memo.clear_all()
+    cache.clear()  # and the queues' counts kept per person (matters/queues.py), by user id
     yield
     memo.clear_all()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -96,7 +96,12 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets are drawn by Jinja2, Django's own widget templates and ours (zhili/web/renderers.py):
+# a filter form's pick-lists hold hundreds of options.
+FORM_RENDERER = "zhili.web.renderers.FormRenderer"
+
 DATABASES = {"default": config.database(env, VAR_DIR)}
+CACHES = {"default": config.cache(env)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

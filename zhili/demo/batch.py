@@ -35,9 +35,9 @@ from zhili.core import bulk, pii
 from zhili.core.errors import DomainError
 from zhili.deadlines import cache
 from zhili.demo.world import World
-from zhili.matters import actions, lifecycle, timing
+from zhili.matters import actions, lifecycle, reach, timing
 from zhili.matters.choices import EventKind as E
-from zhili.matters.models import IntakeKey, Matter, MatterEvent, MatterUnit, Party
+from zhili.matters.models import IntakeKey, Matter, MatterEvent, MatterReach, MatterUnit, Party
 from zhili.matters.numbering import reserve_numbers
 from zhili.org.models import Unit
 
@@ -255,6 +255,9 @@ class BatchDesk:
             keys.append(IntakeKey(key=draft.key, fingerprint="", matter_id=pk))
         bulk.insert_rows(MatterEvent, events)
         bulk.insert_rows(MatterUnit, links)  # in id order per matter: state_of() reads them so
+        up = reach.reaching({link.unit_id for link in links})
+        reached = sorted({(unit, link.matter_id) for link in links for unit in up[link.unit_id]})
+        bulk.insert_rows(MatterReach, [MatterReach(unit_id=unit, matter_id=matter) for unit, matter in reached])
         bulk.insert_rows(Party, parties)
         bulk.insert_rows(IntakeKey, keys)
         return [matter.pk for matter in matters]

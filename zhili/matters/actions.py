@@ -27,7 +27,7 @@ from zhili.core import pii
 from zhili.core.context import current
 from zhili.core.errors import Conflict, DomainError
 from zhili.core.scope import scope_for
-from zhili.matters import lifecycle, notices, policy, timing
+from zhili.matters import lifecycle, notices, policy, reach, timing
 from zhili.matters.choices import Channel, EventKind, PartyRole
 from zhili.matters.models import Attachment, IntakeKey, Matter, MatterEvent, MatterUnit, Party
 from zhili.matters.numbering import next_number
@@ -94,7 +94,11 @@ def store(matter: Matter, state: lifecycle.MatterState) -> None:
 
 
 def _link_units(matter: Matter, units: Iterable[int]) -> None:
+    units = list(units)
+    if not units:
+        return
     MatterUnit.objects.bulk_create([MatterUnit(matter=matter, unit_id=u) for u in units], ignore_conflicts=True)
+    reach.extend((matter.pk, unit) for unit in units)
 
 
 def _record(

@@ -9,8 +9,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhili.matters import queues
 from zhili.matters.choices import Channel, Status
-from zhili.matters.models import Matter, MatterUnit
+from zhili.matters.models import Matter
 from zhili.org.models import Unit
 from zhili.search import lookup, tokens
 from zhili.taxonomy.models import Category, Kind, RiskLevel
@@ -40,10 +41,7 @@ class MatterFilterSet(django_filters.FilterSet):
         return lookup.filter_matters(queryset, value, getattr(self.request, "user", None))
 
     def attached_to(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
-        path = Unit.objects.filter(pk=value).values_list("path", flat=True).first()
-        if not path:
-            return queryset.none()
-        return queryset.filter(pk__in=MatterUnit.objects.filter(unit__path__startswith=path).values("matter_id"))
+        return queues.within_unit(queryset, Unit.objects.filter(pk=value))
 
 
 class MatterPageFilterSet(MatterFilterSet):

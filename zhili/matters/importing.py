@@ -42,10 +42,10 @@ from zhili.core import pii
 from zhili.core.context import current
 from zhili.core.errors import DomainError
 from zhili.core.scope import scope_for
-from zhili.matters import actions, lifecycle, notices, timing
+from zhili.matters import actions, lifecycle, notices, reach, timing
 from zhili.matters.bulk_insert import BulkTable, Row, Template, reserve_ids
 from zhili.matters.choices import Channel, EventKind, PartyRole
-from zhili.matters.models import IntakeKey, Matter, MatterEvent, MatterUnit, Party
+from zhili.matters.models import IntakeKey, Matter, MatterEvent, MatterReach, MatterUnit, Party
 from zhili.matters.numbering import reserve_numbers
 from zhili.org import geo
 from zhili.org.models import Unit
@@ -469,6 +469,7 @@ MATTER_VARYING = ("title", "description", "address", "lon", "lat", "reporter_nam
 MATTERS = BulkTable(Matter, ("id", "number", *MATTER_VARYING))
 EVENTS = BulkTable(MatterEvent, ("matter_id", "reason"))
 LINKS = BulkTable(MatterUnit, ("matter_id", "unit_id"))
+REACH = BulkTable(MatterReach, ("unit_id", "matter_id"))
 PARTIES = BulkTable(Party, ("matter_id", "role", "name", "phone", "id_number", "head_count"))
 KEYS = BulkTable(IntakeKey, ("key", "fingerprint", "matter_id"))
 MATTER_INTAKE, MATTER_JURISDICTION = (MATTERS.position(name) for name in ("intake_unit_id", "jurisdiction_id"))
@@ -482,6 +483,7 @@ class _Template:
     state: lifecycle.MatterState
     matter: Template
     event: Template
+    reach: tuple[int, ...] = ()  # the units whose subtree holds such a matter (matters/reach.py)
 
 
 class _Writer:
@@ -495,6 +497,7 @@ class _Writer:
         self.built: dict[tuple[str, str, str, str], _Template] = {}  # by channel, kind, category, risk
         self.deadlines: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.link = LINKS.template(MatterUnit(matter_id=0, unit_id=0))
+        self.reach_row = REACH.template(MatterReach(unit_id=0, matter_id=0))
         self.party = PARTIES.template(Party(matter_id=0, name=""))
         self.key = KEYS.template(IntakeKey(key="", fingerprint=""))
         self.reason, self.external = _("批量导入 %(file)s 第%(row)s行"), _("，原编号 %(id)s")
@@ -502,7 +505,11 @@ class _Writer:
     def _template(self, shape: Shape) -> _Template:
         template = self.templates.get(shape)
         if template is None:
-            template = self.templates[shape] = self._make(shape)
+            template = self._make(shape)
+            up = reach.reaching(template.state.shared_units)
+            template = self.templates[shape] = replace(
+                template, reach=tuple(sorted({unit for linked in up.values() for unit in linked}))
+            )
         return template
 
     def _make(self, shape: Shape) -> _Template:
@@ -572,6 +579,7 @@ class _Writer:
         matters: list[Row] = []
         events: list[Row] = []
         links: list[Row] = []
+        reached: list[Row] = []
         parties: list[Row] = []
         keys: list[Row] = []
         texts: list[search.MatterText] = []
@@ -584,6 +592,7 @@ class _Writer:
                 note += external % {"id": row.values["external_id"]}
             events.append((template.event, (matter_id, note[:2000])))
             links.extend([(link, (matter_id, unit)) for unit in template.state.shared_units])
+            reached.extend([(self.reach_row, (unit, matter_id)) for unit in template.reach])
             if row.parties:
                 parties.extend([(party, (matter_id, *p)) for p in row.parties])
             keys.append((key, (row.key, row.fingerprint, matter_id)))
@@ -592,7 +601,14 @@ class _Writer:
             texts.append(search.MatterText(matter_id, title, description, address, people))
         search.add(texts)  # the search index, one statement for the batch
         # Keys last: a concurrent import of the same rows fails here and is retried (see import_matters).
-        tables = ((MATTERS, matters), (EVENTS, events), (LINKS, links), (PARTIES, parties), (KEYS, keys))
+        tables = (
+            (MATTERS, matters),
+            (EVENTS, events),
+            (LINKS, links),
+            (REACH, reached),
+            (PARTIES, parties),
+            (KEYS, keys),
+        )
         for table, table_rows in tables:
             table.insert(table_rows)
         if self.notify:

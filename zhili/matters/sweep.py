@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from zhili.core import bulk
 from zhili.core.context import ActingContext, acting
 from zhili.deadlines import cache
-from zhili.matters import actions, lifecycle, notices, timing
+from zhili.matters import actions, lifecycle, notices, reach, timing
 from zhili.matters.choices import EventKind, Status
 from zhili.matters.models import Matter, MatterEvent, MatterUnit
 from zhili.notify import services as notify
@@ -188,6 +188,7 @@ class _Steps:
     def write(self) -> None:
         bulk.insert_rows(MatterEvent, self.events)
         MatterUnit.objects.bulk_create(self.links, ignore_conflicts=True)
+        reach.extend((link.matter_id, link.unit_id) for link in self.links)
         # Only the columns some step changed: the others hold what every row already has.
         changed = {"updated_at"}
         for matter in self.matters:

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -32,11 +33,22 @@ from zhili.matters.choices import Channel, EventKind, Status
 from zhili.matters.filtersets import MatterPageFilterSet
 from zhili.matters.forms import STEP_FORMS, AttachmentForm, StepForm, StepOptions
 from zhili.matters.models import Attachment, Matter, MatterEvent
-from zhili.matters.queues import DUE_SOON, QUEUES, forget_counts, queue_conditions
+from zhili.matters.queues import (
+    DEFAULT_QUEUE,
+    DUE_SOON,
+    QUEUES,
+    UNCOUNTED,
+    count_queues,
+    forget_counts,
+    kept_counts,
+    ordering,
+    queue_conditions,
+)
 from zhili.org.models import Unit
 from zhili.taxonomy.models import Category, Kind, RiskLevel
 from zhili.web import saved_views
 from zhili.web.htmx import PartialTemplateMixin
+from zhili.web.paging import CountedPaginator, OpenEndedPaginator
 from zhili.web.units import current_unit
 
 # The columns an inbox row shows: everything else (the description above all) stays in the database.
@@ -72,6 +84,8 @@ class MatterInboxView(PartialTemplateMixin, ScopedListView):
     partial_template_name = "matters/_inbox_list.html"
     page_title = gettext_lazy("事项")
     hidden_filters = ["queue", "lead_unit", "supervised", "due_before", "received_after", "received_before"]
+    # A screen's worth: on a phone each row is a card (.zl-stack), and the work is at the top.
+    paginate_by = 25
 
     def get_queryset(self) -> QuerySet:
         return (
@@ -100,21 +114,23 @@ class MatterInboxView(PartialTemplateMixin, ScopedListView):
         filtered: QuerySet = kwargs.pop("object_list")
         now = timezone.now()
         conditions = queue_conditions(self.request.user, now)
-        counts = filtered.order_by().aggregate(
-            **{key: Count("pk", filter=condition) for key, condition in conditions.items()}
+        filters = (self.filterset.data or QueryDict()).copy()
+        filters.pop("queue", None)
+        self.counts = kept_counts(
+            self.request.user, saved_views.query_of(filters), lambda: count_queues(filtered, conditions)
         )
         cleaned = getattr(self.filterset.form, "cleaned_data", {}) or {}
-        queue = cleaned.get("queue") or "all"
+        queue = cleaned.get("queue") or DEFAULT_QUEUE
         if queue not in conditions:
-            queue = "all"
-        rows = filtered.filter(conditions[queue]).order_by(
-            F("risk__rank").desc(), F("due_at").asc(nulls_last=True), "-received_at", "-pk"
-        )
-        tabs = [(key, label, counts[key]) for key, label in QUEUES if key in conditions]
-        self.object_list = rows
+            queue = DEFAULT_QUEUE
+        self.queue = queue
+        # The page's ids first, from the indexes alone (the status index holds what a queue is
+        # filtered and ordered by); then those rows, with their risk, category and units.
+        ids = filtered.filter(conditions[queue]).order_by(*ordering(queue)).values_list("pk", flat=True)
+        tabs = [(key, label, self.counts.get(key)) for key, label in QUEUES if key in conditions]
         query = saved_views.query_of(self.filterset.data or {})
-        return super().get_context_data(
-            object_list=rows,
+        context = super().get_context_data(
+            object_list=ids,
             tabs=tabs,
             queue=queue,
             now=now,
@@ -125,6 +141,17 @@ class MatterInboxView(PartialTemplateMixin, ScopedListView):
             current_query=query,
             **kwargs,
         )
+        page = context["page_obj"]
+        found = self.get_queryset().in_bulk(list(page.object_list))
+        page.object_list = [found[pk] for pk in page.object_list if pk in found]
+        context["object_list"] = page.object_list
+        return context
+
+    def get_paginator(self, queryset: QuerySet, per_page: int, orphans: int = 0, **kwargs: Any) -> Paginator:
+        # The queue's rows were counted with the other queues; 全部 is not counted at all.
+        if self.queue == UNCOUNTED:
+            return OpenEndedPaginator(queryset, per_page, **kwargs)
+        return CountedPaginator(queryset, per_page, count=self.counts[self.queue], orphans=orphans, **kwargs)
 
 
 class MatterDetailView(PartialTemplateMixin, ScopedDetailView):

@@ -136,3 +136,13 @@ _codes.clear_on_change(Kind, Category, RiskLevel)
 def active_codes() -> ActiveCodes:
     """Read for every matter registered; kept per process (zhili.core.memo)."""
     return _codes.get()
+
+
+_risk_ranks = ProcessCache(lambda: dict(RiskLevel.objects.values_list("code", "rank")))
+_risk_ranks.clear_on_change(RiskLevel)
+
+
+def risk_ranks() -> dict[str, int]:
+    """Each risk level's rank (larger is more serious), for ordering lists red first without a
+    join; kept per process."""
+    return _risk_ranks.get()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
 
 from zhili import config
 from zhili.config import ConfigError, Env
@@ -132,6 +133,22 @@ def test_broker_defaults_to_sqlite_and_rejects_unknown_schemes(tmp_path: Path) -
     with pytest.raises(ConfigError) as error:
         config.broker(Env({"ZHILI_BROKER_URL": "amqp://localhost"}), tmp_path)
     assert error.value.name == "ZHILI_BROKER_URL"
+
+
+def test_cache_is_local_by_default_and_redis_shares_it_between_processes() -> None:
+    assert config.cache(Env({}))["BACKEND"].endswith("LocMemCache")
+    with pytest.raises(ConfigError) as error:
+        config.cache(Env({"ZHILI_CACHE_URL": "memcached://localhost"}))
+    assert error.value.name == "ZHILI_CACHE_URL"
+    # Two web processes with the same ZHILI_CACHE_URL see one cache (the Redis of this machine).
+    settings = config.cache(Env({"ZHILI_CACHE_URL": "redis://127.0.0.1:6379/15"}))
+    first, second = (
+        RedisCache(settings["LOCATION"], {"KEY_PREFIX": settings["KEY_PREFIX"]}) for _process in range(2)
+    )
+    first.set("zhili-test-counts", {"dispatch": 3}, 30)
+    assert second.get("zhili-test-counts") == {"dispatch": 3}
+    second.delete("zhili-test-counts")
+    assert first.get("zhili-test-counts") is None
 
 
 def run_zhili(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from zhili.demo.batch import BatchDesk
 from zhili.demo.world import World
 from zhili.matters import actions
 from zhili.matters.choices import EventKind, Status
-from zhili.matters.models import IntakeKey, Matter, MatterCounter, MatterEvent, MatterUnit, Party
+from zhili.matters.models import IntakeKey, Matter, MatterCounter, MatterEvent, MatterReach, MatterUnit, Party
 from zhili.notify import services as notify
 from zhili.notify.models import Notification
 from zhili.org.models import Unit
@@ -134,6 +134,7 @@ def outcome() -> dict[str, Any]:
             ],
             "request_ids": {e.request_id for e in events},
             "links": list(MatterUnit.objects.filter(matter=matter).order_by("id").values_list("unit_id", flat=True)),
+            "reach": sorted(MatterReach.objects.filter(matter=matter).values_list("unit_id", flat=True)),
             "parties": list(
                 Party.objects.filter(matter=matter)
                 .order_by("pk")
@@ -164,7 +165,8 @@ def test_batches_write_what_receive_and_perform_wrote_one_step_at_a_time(organis
         batched = found["matters"][number]
         assert len(what["request_ids"]) == len(batched["request_ids"]) == 1  # one acting context each
         assert what["search"]  # findable
-        for part in ("row", "events", "links", "parties", "key", "search"):
+        assert what["reach"]  # seen from its units and those above them
+        for part in ("row", "events", "links", "reach", "parties", "key", "search"):
             assert batched[part] == what[part], (number, part)
 
 

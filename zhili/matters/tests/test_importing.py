@@ -20,7 +20,7 @@ from zhili import testing
 from zhili.core.context import acting_as
 from zhili.matters import actions, lifecycle
 from zhili.matters.importing import ImportFileError, ImportReport, import_matters, open_rows
-from zhili.matters.models import IntakeKey, Matter, MatterEvent
+from zhili.matters.models import IntakeKey, Matter, MatterEvent, MatterReach
 from zhili.matters.tests.conftest import Cast
 from zhili.notify.models import Notification
 from zhili.org import services as org
@@ -267,6 +267,9 @@ def assert_same(imported: Matter, received: Matter) -> None:
     )
     assert list(imported.units.order_by("id").values_list("unit_id", flat=True)) == list(
         received.units.order_by("id").values_list("unit_id", flat=True)
+    )
+    assert sorted(MatterReach.objects.filter(matter=imported).values_list("unit_id", flat=True)) == sorted(
+        MatterReach.objects.filter(matter=received).values_list("unit_id", flat=True)
     )
 
 

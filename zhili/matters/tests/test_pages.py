@@ -3,10 +3,13 @@ matter's page (masked personal data, the step forms each role gets, steps taken 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +20,7 @@ from zhili import testing
 from zhili.matters import actions
 from zhili.matters.models import Matter
 from zhili.matters.tests.conftest import Cast
+from zhili.matters.views import MatterInboxView
 
 pytestmark = pytest.mark.django_db
 
@@ -68,14 +72,16 @@ def desk(cast: Cast) -> dict[str, Matter]:
 
 def test_a_clerk_sees_every_queue_with_its_count_red_first(cast: Cast, desk: dict[str, Matter]) -> None:
     response = inbox(cast.clerk)
+    assert response.context["queue"] == "active"  # where the inbox opens: everything being worked on
     assert counts(response) == {
-        "all": 4,
+        "active": 4,
         "dispatch": 2,
         "accept": 1,
         "in_progress": 1,
         "overdue": 1,
         "supervised": 1,
         "due_soon": 1,
+        "all": None,  # not counted: every matter ever received
     }
     # Red first, then by deadline: the overdue one, the one due soon, then the others.
     assert numbers(response) == [
@@ -98,7 +104,7 @@ def test_a_handler_has_no_dispatch_queue_and_sees_only_what_came_to_the_unit(
     response = inbox(cast.handler)
     tabs = counts(response)
     assert "dispatch" not in tabs
-    assert tabs["all"] == 2 and tabs["accept"] == 1 and tabs["in_progress"] == 1
+    assert tabs["active"] == 2 and tabs["accept"] == 1 and tabs["in_progress"] == 1
     assert numbers(inbox(cast.handler, queue="accept")) == [desk["dispatched"].number]
     assert numbers(inbox(cast.handler, queue="in_progress")) == [desk["handling"].number]
 
@@ -121,25 +127,69 @@ def test_the_filters_narrow_the_rows_and_the_counts(cast: Cast, desk: dict[str, 
     assert "risk=red" in combined.content.decode()
 
 
+def test_all_lists_finished_matters_too_newest_first_page_by_page(cast: Cast, desk: dict[str, Matter]) -> None:
+    finished = cast.matter(title="已办结")
+    Matter.objects.filter(pk=finished.pk).update(status="closed", due_at=None)
+    answered = cast.matter(title="已答复")
+    Matter.objects.filter(pk=answered.pk).update(status="answered")
+    # Being worked on: the answered one waits for the resident's rating; the closed one is done.
+    active = inbox(cast.clerk)
+    assert counts(active)["active"] == 5 and finished.number not in numbers(active)
+    assert answered.number in numbers(active)
+    everything = inbox(cast.clerk, queue="all")
+    newest_first = list(Matter.objects.order_by("-received_at", "-pk").values_list("number", flat=True))
+    assert numbers(everything) == newest_first and len(newest_first) == 6
+    html = everything.content.decode()
+    assert "第 1 页（第 1–6 条）" in html and "共 " not in html and "末页" not in html
+    # Pages without a total: a page says whether another follows; past the last is 404.
+    client = signed_in(cast.clerk)
+    with override_page_size(MatterInboxView, 4):
+        first = client.get(reverse("matters:inbox"), {"queue": "all"})
+        assert numbers(first) == newest_first[:4] and first.context["page_obj"].has_next()
+        assert "下一页" in first.content.decode() and "末页" not in first.content.decode()
+        second = client.get(reverse("matters:inbox"), {"queue": "all", "page": 2})
+        assert numbers(second) == newest_first[4:] and not second.context["page_obj"].has_next()
+        assert "第 2 页（第 5–6 条）" in second.content.decode()
+        assert client.get(reverse("matters:inbox"), {"queue": "all", "page": 3}).status_code == 404
+        assert client.get(reverse("matters:inbox"), {"queue": "all", "page": "x"}).status_code == 404
+        # A counted queue pages with its total, from the count of the tabs.
+        queue = client.get(reverse("matters:inbox"), {"queue": "active", "page": 2})
+        assert queue.context["paginator"].count == 5 and queue.context["paginator"].num_pages == 2
+        assert "共 5 条，第 2/2 页" in queue.content.decode()
+
+
+@contextlib.contextmanager
+def override_page_size(view: Any, size: int) -> Iterator[None]:
+    before = view.paginate_by
+    view.paginate_by = size
+    try:
+        yield
+    finally:
+        view.paginate_by = before
+
+
 def test_the_inbox_costs_the_same_queries_for_few_or_many_matters(cast: Cast) -> None:
     client = signed_in(cast.clerk)
     for _ in range(3):
         dispatch(cast, cast.matter())
     client.get(reverse("matters:inbox"))  # warm per-process caches
+    cache.clear()  # the queues' counts are kept a few seconds: count them each time here
     with CaptureQueriesContext(connection) as few:
         assert client.get(reverse("matters:inbox")).status_code == 200
     for number in range(30):
         matter = cast.matter(risk="red" if number % 3 == 0 else "green")
         if number % 2:
             dispatch(cast, matter, co_units=[cast.tree.police_a.pk])
+    cache.clear()
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("matters:inbox"))
-    assert len(response.context["object_list"]) == 33
+    assert len(response.context["object_list"]) == 25  # a page
+    assert response.context["paginator"].count == 33
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
-    # sign-in and session 7, scope 1, whether the clerk reported matters of their own 1
-    # (Matter.scope_filter), pick-lists 4, counts 2, rows 1, saved views 1 (the menu's counts are
-    # cached per user: zhili/web/tests/test_menu_counts.py)
-    assert len(many) <= 17
+    # sign-in and session 7, scope 1, whether the clerk reported matters of their own 1 and the
+    # ids of the scope's units 1 (Matter.scope_filter), pick-lists 4, the queues' counts 1 (the
+    # menu's too), the page's ids 1 and its rows 1 (views.MatterInboxView), saved views 1
+    assert len(many) <= 18
 
 
 def test_the_navigation_offers_matters_to_staff_only(cast: Cast) -> None:

@@ -18,7 +18,7 @@ from zhili import testing
 from zhili.core.context import ActingContext, acting
 from zhili.matters import actions, notices
 from zhili.matters.choices import EventKind
-from zhili.matters.models import Matter, MatterEvent, MatterUnit
+from zhili.matters.models import Matter, MatterEvent, MatterReach, MatterUnit
 from zhili.matters.sweep import OPEN, SweepReport, sweep
 from zhili.notify.models import Notification
 
@@ -147,10 +147,11 @@ def outcome() -> dict[str, Any]:
             for e in MatterEvent.objects.filter(matter=matter).order_by("seq")
         ]
         links = sorted(MatterUnit.objects.filter(matter=matter).values_list("unit_id", flat=True))
+        reach = sorted(MatterReach.objects.filter(matter=matter).values_list("unit_id", flat=True))
         notices_ = sorted(
             Notification.objects.about(matter).values_list("channel", "recipient", "subject", "body", "purpose")
         )
-        result[matter.number] = {"row": row, "events": events, "links": links, "notices": notices_}
+        result[matter.number] = {"row": row, "events": events, "links": links, "reach": reach, "notices": notices_}
     return result
 
 

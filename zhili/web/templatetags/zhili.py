@@ -37,6 +37,7 @@ def menu_counts(context: template.Context) -> dict[str, int] | None:
     """What waits for the signed-in person in the matters menu (待分拨 + 待受理, and overdue), within
     the current unit when one is chosen; None for people who see no matters."""
     from zhili.matters.queues import waiting_counts
+    from zhili.web.saved_views import query_of
     from zhili.web.units import current_unit
 
     request = context.get("request")
@@ -44,7 +45,8 @@ def menu_counts(context: template.Context) -> dict[str, int] | None:
     if user is None or scope_for(user, "matter.view").empty:
         return None
     unit = current_unit(request)
-    return waiting_counts(user, unit.path if unit else None)
+    # Keyed as the inbox keys its counts with no other filter (matters/views.py), so both share one.
+    return waiting_counts(user, query_of({"unit": str(unit.pk)} if unit else {}), unit.pk if unit else None)
 
 
 @register.simple_tag(takes_context=True)

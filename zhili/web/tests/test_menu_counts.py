@@ -75,9 +75,10 @@ def test_one_query_and_then_none_for_30_seconds(tree: testing.Tree) -> None:
         client.get(reverse("web:home"))
     counted = [q["sql"] for q in cold.captured_queries if 'FROM "matters_matter"' in q["sql"] and "COUNT(" in q["sql"]]
     assert len(counted) == 1
-    # The count, and the scope's question whether this person reported matters of their own
-    # (Matter.scope_filter asks it once per request, when the scope is first used).
-    assert len(cold) == len(warm) + 2
+    # The count, and the scope's questions, once per request when the scope is first used
+    # (Matter.scope_filter): whether this person reported matters of their own, and the ids of
+    # the units at the scope's paths.
+    assert len(cold) == len(warm) + 3
     assert not [q for q in warm.captured_queries if "matters_matter" in q["sql"]]
     # Kept for a while: a matter received meanwhile shows once the person takes a step or later.
     receive(clerk, tree.township_a1)
@@ -94,9 +95,32 @@ def test_the_counts_follow_the_current_unit(tree: testing.Tree) -> None:
     receive(clerk, tree.township_a1)
     receive(clerk, tree.township_a2)
     receive(clerk, tree.township_a2)
-    assert waiting_counts(clerk)["dispatch"] == 3
-    assert waiting_counts(clerk, tree.township_a2.path)["dispatch"] == 2
+    assert waiting_counts(clerk, "")["dispatch"] == 3
+    assert waiting_counts(clerk, "unit=a2", tree.township_a2.pk)["dispatch"] == 2
     client = Client()
     client.force_login(clerk)
     client.post(reverse("web:switch_unit"), {"unit": tree.township_a1.pk})
     assert badges(client.get(reverse("web:home")).content.decode())[0][1] == "1"
+
+
+def test_the_inbox_tabs_and_the_menu_share_one_count_and_the_rows_stay_fresh(tree: testing.Tree) -> None:
+    clerk = testing.person("clerk", role="clerk", unit_=tree.township_a1)
+    receive(clerk, tree.township_a1)
+    client = Client()
+    client.force_login(clerk)
+    with CaptureQueriesContext(connection) as first:
+        inbox = client.get(reverse("matters:inbox"))
+    tabs = {key: count for key, _label, count in inbox.context["tabs"]}
+    assert tabs["dispatch"] == 1 and badges(inbox.content.decode())[0][1] == "1"
+    assert len([q for q in first.captured_queries if "COUNT(" in q["sql"]]) == 1  # tabs and menu at once
+    # Another tab: the counts are kept; the rows are read as they are now, a new matter included.
+    newer = receive(clerk, tree.township_a1)
+    with CaptureQueriesContext(connection) as second:
+        queue = client.get(reverse("matters:inbox"), {"queue": "dispatch"})
+    assert not [q for q in second.captured_queries if "COUNT(" in q["sql"]]
+    assert newer in queue.context["object_list"] and len(queue.context["object_list"]) == 2
+    assert {key: count for key, _label, count in queue.context["tabs"]}["dispatch"] == 1  # a few seconds behind
+    # Other filters are another count.
+    with CaptureQueriesContext(connection) as filtered:
+        client.get(reverse("matters:inbox"), {"risk": "red"})
+    assert len([q for q in filtered.captured_queries if "COUNT(" in q["sql"]]) == 1

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "zhili.core.middleware.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -138,7 +139,7 @@ OTP_TOTP_ISSUER = "Zhili"
 
 # Sessions expire after this many idle minutes; CSRF and session cookies are HttpOnly/SameSite.
 SESSION_COOKIE_AGE = env.int("ZHILI_SESSION_IDLE_MINUTES", 60, minimum=5) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # the idle expiry slides once a minute: core.middleware.SlidingSessionMiddleware
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

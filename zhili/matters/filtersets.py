@@ -14,7 +14,7 @@ from zhili.matters.choices import Channel, Status
 from zhili.matters.models import Matter
 from zhili.org.models import Unit
 from zhili.search import lookup, tokens
-from zhili.taxonomy.models import Category, Kind, RiskLevel
+from zhili.taxonomy.services import choices
 
 
 class MatterFilterSet(django_filters.FilterSet):
@@ -50,11 +50,11 @@ class MatterPageFilterSet(MatterFilterSet):
     which also counts every queue under the same filters."""
 
     # Pick-lists of codes, labelled in the page's language: one query each when the form is drawn.
-    kind = django_filters.ChoiceFilter(field_name="kind_id", label=_("事项类型"), choices=lambda: _terms(Kind))
+    kind = django_filters.ChoiceFilter(field_name="kind_id", label=_("事项类型"), choices=lambda: choices("kind"))
     category = django_filters.ChoiceFilter(
-        field_name="category_id", label=_("类别"), choices=lambda: _terms(Category, "kind_id", "code")
+        field_name="category_id", label=_("类别"), choices=lambda: choices("category")
     )
-    risk = django_filters.ChoiceFilter(field_name="risk_id", label=_("风险等级"), choices=lambda: _terms(RiskLevel))
+    risk = django_filters.ChoiceFilter(field_name="risk_id", label=_("风险等级"), choices=lambda: choices("risk"))
     unit = django_filters.ChoiceFilter(method="attached_to", label=_("所涉单位(含下级)"), choices=[])
     received_from = django_filters.DateFilter(
         method="received_on_or_after", label=_("登记日期起"), widget=forms.DateInput(attrs={"type": "date"})
@@ -96,14 +96,6 @@ class MatterSearchFilterSet(MatterPageFilterSet):
 
     def sort_in_view(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # the view orders: relevance comes from the index, not from a column
-
-
-def _terms(model: Any, *ordering: str) -> list[tuple[str, str]]:
-    """(code, label) of a taxonomy's terms in use (all risk levels, which cannot be switched off)."""
-    terms = model.objects.all() if model is RiskLevel else model.objects.filter(active=True)
-    if ordering:
-        terms = terms.order_by(*ordering)
-    return [(term.code, term.label) for term in terms]
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

@@ -57,7 +57,13 @@ RULES: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 def _unit_paths(matter: Matter) -> list[str]:
-    return list(Unit.objects.filter(matter_links__matter=matter).values_list("path", flat=True))
+    """The paths of the units the matter is attached to, once per matter object (a page asks for
+    each step it might offer)."""
+    if "_zhili_unit_paths" not in matter.__dict__:
+        matter.__dict__["_zhili_unit_paths"] = list(
+            Unit.objects.filter(matter_links__matter=matter).values_list("path", flat=True)
+        )
+    return list(matter.__dict__["_zhili_unit_paths"])
 
 
 @dataclass(frozen=True)

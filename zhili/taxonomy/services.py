@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from zhili.core.errors import DomainError
@@ -136,6 +137,29 @@ _codes.clear_on_change(Kind, Category, RiskLevel)
 def active_codes() -> ActiveCodes:
     """Read for every matter registered; kept per process (zhili.core.memo)."""
     return _codes.get()
+
+
+def _load_terms() -> dict[str, list[tuple[str, str, str]]]:
+    """(code, Chinese name, English name) of the terms in use, by model, in pick-list order."""
+    return {
+        "kind": list(Kind.objects.filter(active=True).order_by("code").values_list("code", "name_zh", "name_en")),
+        "category": list(
+            Category.objects.filter(active=True).order_by("kind_id", "code").values_list("code", "name_zh", "name_en")
+        ),
+        # Every risk level: they cannot be switched off.
+        "risk": list(RiskLevel.objects.order_by("-rank").values_list("code", "name_zh", "name_en")),
+    }
+
+
+_terms = ProcessCache(_load_terms)
+_terms.clear_on_change(Kind, Category, RiskLevel)
+
+
+def choices(taxonomy: str) -> list[tuple[str, str]]:
+    """(code, label) of a taxonomy's terms in use ("kind", "category" or "risk"), labelled in the
+    active language as Term.label: the pick-lists of every filter form; kept per process."""
+    english = (get_language() or "").startswith("en")
+    return [(code, (name_en if english and name_en else name_zh)) for code, name_zh, name_en in _terms.get()[taxonomy]]
 
 
 _risk_ranks = ProcessCache(lambda: dict(RiskLevel.objects.values_list("code", "rank")))

@@ -142,9 +142,7 @@ def test_cache_is_local_by_default_and_redis_shares_it_between_processes() -> No
     assert error.value.name == "ZHILI_CACHE_URL"
     # Two web processes with the same ZHILI_CACHE_URL see one cache (the Redis of this machine).
     settings = config.cache(Env({"ZHILI_CACHE_URL": "redis://127.0.0.1:6379/15"}))
-    first, second = (
-        RedisCache(settings["LOCATION"], {"KEY_PREFIX": settings["KEY_PREFIX"]}) for _process in range(2)
-    )
+    first, second = (RedisCache(settings["LOCATION"], {"KEY_PREFIX": settings["KEY_PREFIX"]}) for _process in range(2))
     first.set("zhili-test-counts", {"dispatch": 3}, 30)
     assert second.get("zhili-test-counts") == {"dispatch": 3}
     second.delete("zhili-test-counts")

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from zhili.matters import queues
 from zhili.matters.choices import Channel, Status
 from zhili.matters.models import Matter
-from zhili.org.models import Unit
 from zhili.search import lookup, tokens
 from zhili.taxonomy.services import choices
 
@@ -41,7 +40,7 @@ class MatterFilterSet(django_filters.FilterSet):
         return lookup.filter_matters(queryset, value, getattr(self.request, "user", None))
 
     def attached_to(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
-        return queues.within_unit(queryset, Unit.objects.filter(pk=value))
+        return queues.within_unit(queryset, int(value))
 
 
 class MatterPageFilterSet(MatterFilterSet):

@@ -111,12 +111,12 @@ def count_queues(matters: QuerySet, conditions: dict[str, Q]) -> dict[str, int]:
     return {key: int(found.get(key) or 0) for key in counted}
 
 
-def within_unit(queryset: QuerySet, unit: QuerySet | None) -> QuerySet:
-    """Only the matters attached to the subtree of this unit (`unit`: a query for one unit; None
-    leaves the matters as they are): the unit filter, the current unit."""
+def within_unit(queryset: QuerySet, unit: int | None) -> QuerySet:
+    """Only the matters attached to the subtree of this unit (its id; None leaves the matters as
+    they are): the unit filter, the current unit."""
     if unit is None:
         return queryset
-    return queryset.filter(reached_from(list(unit.values_list("pk", flat=True))))
+    return queryset.filter(reached_from([unit]))
 
 
 def kept_counts(user: Any, key: str, count: Callable[[], dict[str, int]]) -> dict[str, int]:
@@ -140,8 +140,7 @@ def waiting_counts(user: Any, key: str, unit: int | None = None) -> dict[str, in
     (its id; `key` names it as the inbox's filters do, so both share the count)."""
 
     def count() -> dict[str, int]:
-        current = Unit.objects.filter(pk=unit) if unit is not None else None
-        matters = within_unit(Matter.objects.restrict(user, "view"), current)
+        matters = within_unit(Matter.objects.restrict(user, "view"), unit)
         return count_queues(matters, queue_conditions(user, timezone.now()))
 
     counts = kept_counts(user, key, count)

@@ -44,9 +44,9 @@ def test_the_unit_filter_and_the_scope_read_the_reach(cast: Cast) -> None:
     here = cast.matter()
     grid = cast.matter(intake_unit=tree.grid_a1)
     everything = Matter.objects.all()
-    assert set(within_unit(everything, Unit.objects.filter(pk=tree.community_a1.pk))) == {grid}
-    assert set(within_unit(everything, Unit.objects.filter(pk=tree.township_a1.pk))) == {here, grid}
-    assert set(within_unit(everything, Unit.objects.filter(pk=tree.county_b.pk))) == set()
+    assert set(within_unit(everything, tree.community_a1.pk)) == {grid}
+    assert set(within_unit(everything, tree.township_a1.pk)) == {here, grid}
+    assert set(within_unit(everything, tree.county_b.pk)) == set()
     county_b_clerk = testing.person("clerk-b", role="clerk", unit_=tree.county_b)
     assert not Matter.objects.restrict(county_b_clerk).exists()
     assert set(Matter.objects.restrict(cast.leader)) == {here, grid}

@@ -7,6 +7,7 @@ the reason; the `zhili` command prints that as one line and exits (see zhili.cli
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,6 +72,13 @@ class Env:
             bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
             raise ConfigError(name, f"must be {bound}, got {number}")
         return number
+
+    def rate(self, name: Text, default: Text) -> Text:
+        """A rate as django-ratelimit reads it: a count per period, "20/h" or "100/10m"."""
+        value = self.str(name, default)
+        if not re.fullmatch(r"[0-9]+/[0-9]*[smhd][a-z]*", value, flags=re.IGNORECASE):
+            raise ConfigError(name, f"expected a count per period such as 20/h or 100/10m, got {value!r}")
+        return value
 
     def list(self, name: Text, default: list[Text]) -> list[Text]:
         value = self.raw(name)

@@ -133,6 +133,15 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("ZHILI_TRUSTED_PROXIES", 0) or None
 AXES_VERBOSE = False
 
+# The resident portal's open doors, per client network and window (zhili/portal/throttle.py).
+PORTAL_RATES = {
+    "report": env.rate("ZHILI_PORTAL_REPORT_RATE", "20/h"),  # matters reported
+    "code": "10/h",  # tracking codes asked for
+    "verify": "30/h",  # codes tried
+    "hint": "120/m",  # category hints while typing
+}
+RATELIMIT_IP_META_KEY = "zhili.portal.throttle.address"
+
 # Two-factor: staff must use TOTP when this is on (production default: on).
 REQUIRE_STAFF_2FA = env.bool("ZHILI_REQUIRE_2FA", HTTPS)
 OTP_TOTP_ISSUER = "Zhili"

@@ -23,10 +23,14 @@ from zhili.matters import actions, timeline
 from zhili.matters.choices import Channel, EventKind, Status
 from zhili.matters.models import Matter
 from zhili.matters.policy import VerifiedReporter
-from zhili.portal import services
+from zhili.portal import services, throttle
 from zhili.portal.forms import CodeForm, NoteForm, RateForm, ReopenForm, ReportForm, TrackForm
 from zhili.taxonomy.models import Category
 from zhili.triage import services as triage
+
+# What the portal says when a network has used up its limit (throttle.py): nothing typed is lost,
+# the form comes back as it was sent.
+TOO_OFTEN = gettext_lazy("来自您所在网络的请求过于频繁，请稍后再试。如情况紧急，请直接拨打或前往当地综治中心。")
 
 # The session remembers for so long which matters the resident proved are theirs.
 ACCESS_FOR = datetime.timedelta(hours=2)
@@ -60,7 +64,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     """我要反映. Nothing is asked that the matter does not need."""
     form = ReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    status = 400 if form.is_bound else 200
+    if request.method == "POST" and form.is_valid() and not throttle.allow(request, "report"):
+        form.add_error(None, TOO_OFTEN)
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         resident = request.user if request.user.is_authenticated else None
         try:
@@ -88,7 +96,7 @@ def report(request: HttpRequest) -> HttpResponse:
         request,
         "portal/report.html",
         {"form": form, "page_title": _("我要反映")},
-        status=400 if form.is_bound else 200,
+        status=status,
     )
 
 
@@ -107,6 +115,8 @@ def report_hint(request: HttpRequest) -> HttpResponse:
     """The category that triage thinks fits what the resident has typed (htmx partial); a tap
     chooses it in the form."""
     context: dict[str, Any] = {}
+    if not throttle.allow(request, "hint"):
+        return render(request, "portal/_hint.html", context)  # no hint; the form works without
     try:
         text = triage.check_text(request.POST.get("description", ""))
     except DomainError:
@@ -123,7 +133,11 @@ def report_hint(request: HttpRequest) -> HttpResponse:
 def track(request: HttpRequest) -> HttpResponse:
     """查询进度: number and phone; a code goes to the phone if they belong together."""
     form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")})
-    if request.method == "POST" and form.is_valid():
+    status = 400 if form.is_bound else 200
+    if request.method == "POST" and form.is_valid() and not throttle.allow(request, "code"):
+        form.add_error(None, TOO_OFTEN)
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         number = form.cleaned_data["number"].strip()
         try:
             services.request_code(number, form.cleaned_data["phone"])
@@ -137,13 +151,17 @@ def track(request: HttpRequest) -> HttpResponse:
         request,
         "portal/track.html",
         {"form": form, "page_title": _("查询办理进度")},
-        status=400 if form.is_bound else 200,
+        status=status,
     )
 
 
 def verify(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None, initial={"number": request.GET.get("number", "")})
-    if request.method == "POST" and form.is_valid():
+    status = 400 if form.is_bound else 200
+    if request.method == "POST" and form.is_valid() and not throttle.allow(request, "verify"):
+        form.add_error(None, TOO_OFTEN)
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         try:
             matter = services.verify_code(form.cleaned_data["number"], form.cleaned_data["code"])
         except DomainError as error:
@@ -156,7 +174,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         request,
         "portal/verify.html",
         {"form": form, "number": number, "page_title": _("输入验证码")},
-        status=400 if form.is_bound else 200,
+        status=status,
     )
 
 

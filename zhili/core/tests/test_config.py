@@ -80,6 +80,15 @@ def test_list_splits_and_trims() -> None:
     assert Env({}).list("HOSTS", ["localhost"]) == ["localhost"]
 
 
+def test_rate_takes_a_count_per_period_and_names_the_variable_otherwise() -> None:
+    assert Env({}).rate("ZHILI_PORTAL_REPORT_RATE", "20/h") == "20/h"
+    assert Env({"R": "100/10m"}).rate("R", "20/h") == "100/10m"
+    assert Env({"R": "50/hour"}).rate("R", "20/h") == "50/hour"
+    for bad in ("20", "20/w", "many/h", "/h"):
+        with pytest.raises(ConfigError, match="R"):
+            Env({"R": bad}).rate("R", "20/h")
+
+
 @pytest.mark.parametrize("url", ["mysql://u:p@db/zhili", "oracle://db/zhili", "redis://localhost/0"])
 def test_database_url_rejects_unsupported_schemes(url: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unsupported scheme") as error:

@@ -171,6 +171,24 @@ def test_the_resident_is_told_the_number_and_each_change_of_status(cast: Cast) -
 
 
 @pytest.mark.django_db
+def test_notices_are_written_in_the_platforms_language_whatever_the_staffs(cast: Cast) -> None:
+    from django.utils import translation
+
+    from zhili.matters import actions as act
+    from zhili.notify.models import Notification
+
+    with translation.override("en"):  # a clerk working in the English interface
+        matter = cast.matter(reporter_phone="13612345678")
+        act.perform(matter, "dispatched", actor=cast.clerk, data={"lead_unit": cast.tree.judicial_office_a1.pk})
+        assert translation.get_language() == "en"  # the clerk's page stays in English
+    bodies = list(Notification.objects.order_by("pk").values_list("body", flat=True))
+    assert bodies == [
+        f"您反映的事项已登记，编号{matter.number}。可凭编号和手机号查询办理进度。",
+        f"您反映的事项{matter.number}已转交甲一镇司法所办理。",
+    ]
+
+
+@pytest.mark.django_db
 def test_a_refused_intake_queues_no_notice(cast: Cast) -> None:
     from zhili.notify.models import Notification
 

@@ -53,6 +53,16 @@ def test_an_operator_opens_every_changelist_in_chinese(operator: User) -> None:
     assert client.get(reverse("admin:deadlines_deadlinerule_add")).status_code == 200
 
 
+def test_the_admin_holds_only_zhilis_tables_and_speaks_chinese_throughout(operator: User) -> None:
+    # Sign-in lockouts, second factors, API tokens and roles are kept on the people pages, within
+    # the administrator's units and through the audit log: not in the admin, past both.
+    index = signed_in(operator).get(reverse("admin:index")).content.decode()
+    for english in ("Axes", "Access attempts", "Auth tokens", "TOTP devices", "Static devices", "Model name"):
+        assert english not in index
+    assert "模型名称" in index and "认证和授权" not in index  # Django's groups: Zhili's roles are memberships
+    assert signed_in(operator).get("/admin/otp_totp/totpdevice/").status_code == 404
+
+
 def test_clerks_and_staff_flags_alone_do_not_get_in(tree: testing.Tree) -> None:
     clerk = testing.person("clerk", role="clerk", unit_=tree.township_a1)
     staff = testing.person("staff-flag", role="admin", unit_=tree.city)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from zhili.matters import queues
 from zhili.matters.choices import Channel, Status
 from zhili.matters.models import Matter
+from zhili.org.forms import unit_choices
 from zhili.search import lookup, tokens
 from zhili.taxonomy.services import choices
 
@@ -65,8 +66,6 @@ class MatterPageFilterSet(MatterFilterSet):
 
     def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
-        from zhili.matters.forms import unit_choices
-
         user = getattr(request, "user", None)
         self.filters["unit"].extra["choices"] = unit_choices(user) if user is not None else []
 

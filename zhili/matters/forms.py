@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.validators import MinLengthValidator
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -22,32 +21,8 @@ from zhili.matters import actions, duplicates
 from zhili.matters.actions import REASON_REQUIRED
 from zhili.matters.choices import Channel, EventKind, Status
 from zhili.matters.models import Matter
-from zhili.org.models import Unit
+from zhili.org.forms import MAX_UNIT_CHOICES, unit_choices
 from zhili.taxonomy.models import Category, RiskLevel
-
-MAX_UNIT_CHOICES = 500  # a pick-list longer than this needs a search box (not yet built)
-LEVELS_SHOWN = 3  # the viewer's top units and two levels below them
-
-
-def unit_choices(user: Any, *, around: bool = False, permission: str = "matter.view") -> list[tuple[Any, str]]:
-    """Units in the viewer's reach for matters, as an indented pick-list (by path). With `around`,
-    also the units beside the viewer's own (the other townships and the departments of the same
-    county), where matters are dispatched, transferred and sent for co-handling."""
-    scope = scope_for(user, permission)
-    if scope.empty:
-        return []
-    step = Unit.steplen
-    if scope.everything:
-        condition = Q(depth__lte=LEVELS_SHOWN)
-    else:
-        top = min(len(path) for path in scope.paths) // step
-        condition = prefix_q("path", scope.paths) & Q(depth__lte=top + LEVELS_SHOWN - 1)
-        if around:
-            for parent in {path[:-step] for path in scope.paths if len(path) > step}:
-                condition |= Q(path__startswith=parent, depth=len(parent) // step + 1)
-    rows = list(Unit.objects.filter(condition).order_by("path").values_list("pk", "name", "depth")[:MAX_UNIT_CHOICES])
-    base = min((depth for _pk, _name, depth in rows), default=1)
-    return [(pk, "\u3000" * (depth - base) + name) for pk, name, depth in rows]
 
 
 class StepOptions:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any, cast
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from zhili.audit.recording import Kind, record
@@ -34,6 +36,21 @@ def _check_code(code: str, exclude: int | None = None) -> None:
         raise DomainError("unit_code_taken", _("单位代码“%(code)s”已被使用。") % {"code": code}, field="code")
 
 
+@contextlib.contextmanager
+def _code_kept_unique(code: str) -> Iterator[None]:
+    """The unique index decides between two changes that both passed _check_code at once: the
+    one that loses hears it as the same error, not as a failed statement."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        if Unit.objects.filter(code=(code or "").strip()).exists():
+            raise DomainError(
+                "unit_code_taken", _("单位代码“%(code)s”已被使用。") % {"code": code}, field="code"
+            ) from None
+        raise
+
+
 @transaction.atomic
 def create_unit(*, parent: Unit | None, unit_type: UnitType | str, reason: str = "", **fields: Any) -> Unit:
     if isinstance(unit_type, str):
@@ -50,7 +67,7 @@ def create_unit(*, parent: Unit | None, unit_type: UnitType | str, reason: str =
     boundary = fields.pop("boundary", None)
     unit = Unit(unit_type=unit_type, **fields)
     _apply_boundary(unit, boundary)
-    with because(reason):
+    with because(reason), _code_kept_unique(unit.code):
         if parent is None:
             return Unit.objects.add_root(instance=unit)
         return Unit.objects.add_child(parent, instance=unit)
@@ -70,7 +87,7 @@ def update_unit(unit: Unit, *, reason: str = "", **fields: Any) -> Unit:
         raise DomainError("unit_name_required", _("请填写单位名称。"), field="name")
     for name, value in fields.items():
         setattr(unit, name, value)
-    with because(reason):
+    with because(reason), _code_kept_unique(unit.code):
         unit.save()
     return unit
 

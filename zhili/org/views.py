@@ -12,6 +12,7 @@ from zhili.core.scope import scope_for
 from zhili.core.views import ScopedDetailView, ScopedListView
 from zhili.org.exports import UNIT_COLUMNS
 from zhili.org.filtersets import UnitFilterSet
+from zhili.org.forms import child_types
 from zhili.org.models import Unit
 
 CHILDREN_SHOWN = 100
@@ -22,6 +23,14 @@ def _label_unit_types(filterset: Any) -> Any:
     if field is not None:
         field.label_from_instance = lambda unit_type: unit_type.label  # Chinese or English name
     return filterset
+
+
+def unit_ancestors(viewer: Any, unit: Unit) -> list[tuple[Unit, bool]]:
+    """The unit's ancestors, each with whether the viewer may open its page. Ancestors outside the
+    viewer's scope are named (the user knows where their unit sits) but not linked: their pages
+    would answer 404."""
+    scope = scope_for(viewer, Unit.permission_for("view"))
+    return [(a, scope.covers(a.path)) for a in Unit.objects.get_ancestors(unit)]
 
 
 class UnitListView(ScopedListView):
@@ -47,10 +56,6 @@ class UnitDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         unit: Unit = self.object
         viewer = self.request.user
-        scope = scope_for(viewer, Unit.permission_for("view"))
-        # Ancestors outside the viewer's scope are named (the user knows where their unit sits)
-        # but not linked: their pages would answer 404.
-        ancestors = [(a, scope.covers(a.path)) for a in Unit.objects.get_ancestors(unit)]
         children: QuerySet[Unit] = (
             Unit.objects.restrict(viewer)
             .filter(path__startswith=unit.path, depth=unit.depth + 1)
@@ -62,8 +67,12 @@ class UnitDetailView(ScopedDetailView):
             .select_related("user")
             .order_by("role", "user__username")
         )
+        # The administration buttons (单位管理) show only to those who may use them.
+        can_manage = Unit.objects.restrict(viewer, "change").filter(pk=unit.pk).exists()
         return super().get_context_data(
-            ancestors=ancestors,
+            ancestors=unit_ancestors(viewer, unit),
+            can_manage=can_manage,
+            can_add_child=can_manage and child_types(unit).exists(),
             children=list(children[:CHILDREN_SHOWN]),
             children_more=unit.numchild > CHILDREN_SHOWN,
             memberships=memberships,

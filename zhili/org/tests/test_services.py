@@ -33,6 +33,22 @@ def test_unit_codes_are_unique(tree: testing.Tree) -> None:
     assert error.value.code == "unit_code_taken" and error.value.field == "code"
 
 
+def test_a_code_taken_between_the_check_and_the_write_is_refused_the_same_way(
+    tree: testing.Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two administrators saving the same new code at once both pass the check; the unique index
+    # turns the second write away, and it is told so in the same words, with nothing written.
+    monkeypatch.setattr(services, "_check_code", lambda code, exclude=None: None)
+    with pytest.raises(DomainError) as error:
+        services.create_unit(parent=tree.county_a, unit_type="township", name="重码镇", code=tree.township_a1.code)
+    assert error.value.code == "unit_code_taken" and error.value.field == "code"
+    with pytest.raises(DomainError) as error:
+        services.update_unit(tree.township_a2, code=tree.township_a1.code)
+    assert error.value.code == "unit_code_taken"
+    assert not Unit.objects.filter(name="重码镇").exists()
+    assert Unit.objects.get(pk=tree.township_a2.pk).code != tree.township_a1.code
+
+
 def test_invalid_boundaries_are_refused(tree: testing.Tree) -> None:
     bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
     for boundary, code in (({"type": "Point", "coordinates": [1, 2]}, "boundary_type"), (bowtie, "boundary_invalid")):

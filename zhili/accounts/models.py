@@ -9,10 +9,26 @@ from django.utils.translation import gettext_lazy as _
 
 from zhili.accounts.roles import Role
 from zhili.audit.models import AuditedModel
-from zhili.core.scope import Scope, ScopedModel, ScopedQuerySet, prefix_q
+from zhili.core.scope import Scope, ScopedModel, ScopedQuerySet, prefix_q, scope_for
 
 
 class UserQuerySet(ScopedQuerySet):
+    def restrict(self, user: Any, action: str = "view") -> Self:
+        """As for every scoped model: the people with a role within the viewer's scope. The account
+        itself (`User.ACCOUNT_ACTIONS`: its details, password, second factor, lockout, tokens,
+        deactivation) is more: only people all of whose roles lie within the scope, and never a
+        superuser, unless the viewer's scope is everything. Otherwise a county's administrator
+        could reset the password of someone who also holds a role above the county, and sign in
+        as them. Their roles within the scope ("assign") stay the viewer's to manage."""
+        restricted = super().restrict(user, action)
+        if action not in User.ACCOUNT_ACTIONS:
+            return restricted
+        scope = scope_for(user, User.permission_for(action))
+        if scope.everything:
+            return restricted
+        elsewhere = Membership.objects.exclude(prefix_q("unit__path", scope.paths)).values("user_id")
+        return restricted.exclude(is_superuser=True).exclude(pk__in=elsewhere)
+
     def with_memberships_for(self, viewer: Any) -> Self:
         """Prefetch the memberships `viewer` may see: a visible person's roles in units outside the
         viewer's reach stay hidden."""
@@ -42,10 +58,13 @@ class User(AbstractUser, AuditedModel, ScopedModel):
     scope_permissions = {
         "view": "people.view",
         "add": "people.manage",
+        "assign": "people.manage",  # manage their roles within the scope
         "change": "people.manage",
         "delete": "people.manage",
         "reveal": "pii.reveal",
     }
+    # Actions on the account as a whole: the person must lie wholly within the scope (restrict).
+    ACCOUNT_ACTIONS = frozenset({"change", "delete"})
 
     class Meta:
         verbose_name = _("人员")

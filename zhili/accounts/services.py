@@ -1,13 +1,21 @@
-"""People, roles and personal data. Views, the API, the CLI and the demo loader call these."""
+"""People, roles, personal data and account security. Views, the API, the CLI and the demo loader
+call these."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
+import django_otp
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
@@ -159,6 +167,7 @@ def issue_token(user: User, *, days: int | None = 365, reason: str = "") -> str:
     return str(token)
 
 
+@transaction.atomic
 def revoke_tokens(user: User, *, reason: str = "") -> int:
     count, _detail = AuthToken.objects.filter(user=user).delete()
     record(Kind.TOKEN, user, reason=reason or None, data={"op": "revoke_all", "count": count})
@@ -168,3 +177,57 @@ def revoke_tokens(user: User, *, reason: str = "") -> int:
 def expire_stale_tokens() -> int:
     count, _detail = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     return count
+
+
+# ---------------------------------------------------------------- account security
+
+
+@dataclass(frozen=True)
+class AccountSecurity:
+    """What an administrator needs to know to help someone who cannot sign in."""
+
+    second_factor: bool  # a confirmed authenticator (TOTP) device
+    locked_out: bool  # django-axes refuses the account's sign-ins for now
+    tokens: int  # API tokens that still work
+
+
+def account_security(user: User) -> AccountSecurity:
+    return AccountSecurity(
+        second_factor=django_otp.user_has_device(user, confirmed=True),
+        locked_out=is_locked_out(user),
+        tokens=AuthToken.objects.filter(user=user).exclude(expiry__lt=timezone.now()).count(),
+    )
+
+
+def is_locked_out(user: User) -> bool:
+    """True when failed sign-ins with this account name, from some address, have reached the limit
+    within the cool-off period (settings.AXES_LOCKOUT_PARAMETERS: username and address together)."""
+    attempts = AccessAttempt.objects.filter(username=user.get_username())
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    worst = attempts.values("ip_address").annotate(failures=Sum("failures_since_start")).order_by("-failures")
+    first = worst.first()
+    return bool(first and first["failures"] >= settings.AXES_FAILURE_LIMIT)
+
+
+@transaction.atomic
+def reset_second_factor(user: User, *, reason: str = "") -> int:
+    """Remove all the person's second-factor devices (重置双因素认证): they set up a new
+    authenticator at their next sign-in, and a session verified with a removed device must verify
+    again. Returns how many devices were removed."""
+    removed = 0
+    for device in list(django_otp.devices_for_user(user, confirmed=None)):
+        device.delete()
+        removed += 1
+    record(Kind.UPDATE, user, reason=reason or None, data={"op": "reset_second_factor", "devices": removed})
+    return removed
+
+
+@transaction.atomic
+def unlock(user: User, *, reason: str = "") -> int:
+    """Clear the failed sign-ins recorded for the account (解除登录锁定), so a lockout by
+    django-axes ends now instead of after the cool-off. Returns how many records were cleared."""
+    cleared = axes_reset(username=user.get_username())
+    record(Kind.UPDATE, user, reason=reason or None, data={"op": "unlock", "attempts": cleared})
+    return cleared

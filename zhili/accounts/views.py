@@ -32,10 +32,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from zhili.accounts import services
 from zhili.accounts.exports import PERSON_COLUMNS
 from zhili.accounts.filtersets import PersonFilterSet
-from zhili.accounts.forms import LoginForm, RevealForm, TokenForm, pii_label
+from zhili.accounts.forms import LoginForm, PersonManagement, RevealForm, TokenForm, pii_label
 from zhili.accounts.models import Membership, User, UserQuerySet
 from zhili.audit.recording import Kind, record
 from zhili.core.errors import DomainError
+from zhili.core.scope import scope_for
 from zhili.core.views import ScopedDetailView, ScopedListView
 
 # ---------------------------------------------------------------- sign-in
@@ -175,8 +176,15 @@ class PersonListView(ScopedListView):
         people = cast(UserQuerySet, super().get_queryset())
         return people.with_memberships_for(self.request.user).order_by("username")
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("can_add", not scope_for(self.request.user, "people.manage").empty)
+        return super().get_context_data(**kwargs)
+
 
 class PersonDetailView(ScopedDetailView):
+    """A person's account and roles; for a viewer who may manage the person, also the management
+    forms (views_manage.py handles their POSTs)."""
+
     model = User
     template_name = "accounts/person_detail.html"
     context_object_name = "person"  # not "user": that name is the signed-in user in every template
@@ -185,8 +193,19 @@ class PersonDetailView(ScopedDetailView):
         person = self.object
         viewer = self.request.user
         kwargs.setdefault("reveal_form", RevealForm())
+        memberships = list(visible_memberships(viewer).filter(user=person).select_related("unit__unit_type"))
+        if User.objects.restrict(viewer, "assign").filter(pk=person.pk).exists():
+            manageable = set(
+                Membership.objects.restrict(viewer, "change").filter(user=person).values_list("pk", flat=True)
+            )
+            # The account itself only when all of the person's roles lie within the viewer's scope.
+            account = User.objects.restrict(viewer, "change").filter(pk=person.pk).exists()
+            bound = kwargs.pop("bound", None)
+            kwargs["manage"] = PersonManagement(viewer, person, memberships, manageable, account=account, bound=bound)
+            if account:
+                kwargs["security"] = services.account_security(person)
         return super().get_context_data(
-            memberships=visible_memberships(viewer).filter(user=person).select_related("unit__unit_type"),
+            memberships=memberships,
             can_reveal=User.objects.restrict(viewer, "reveal").filter(pk=person.pk).exists(),
             **kwargs,
         )

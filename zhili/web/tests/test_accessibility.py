@@ -62,3 +62,23 @@ def test_staff_pages(checked: Any, viewport: dict[str, int]) -> None:
     sign_in(page, "a11y-clerk", testing.PASSWORD)
     for url in ["/", "/matters/", "/matters/?queue=dispatch", f"/matters/{matter.pk}/", "/matters/new/"]:
         assert_accessible(page, url)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_administration_pages(checked: Any, viewport: dict[str, int]) -> None:
+    tree = testing.tree()
+    testing.person("a11y-admin", role="admin", unit_=tree.county_a)
+    grid_worker = testing.person("a11y-grid", role="grid_worker", unit_=tree.grid_a1)
+    page = checked(viewport)
+    sign_in(page, "a11y-admin", testing.PASSWORD)
+    unit = tree.community_a1.pk
+    for url in [
+        f"/org/units/{unit}/",
+        f"/org/units/{unit}/add-child/",
+        f"/org/units/{unit}/edit/",
+        f"/org/units/{unit}/move/",
+        f"/org/units/{unit}/delete/",
+        "/people/new/",
+        f"/people/{grid_worker.pk}/",
+    ]:
+        assert_accessible(page, url)

@@ -58,3 +58,38 @@ def test_an_administrator_keeps_the_deadline_rules(page: Any) -> None:
     assert page.get_by_role("heading", level=1).inner_text().strip() != ""
     assert "时限规则" in page.content() and "信访事项登记并转送、交办或告知" in page.content()
     screenshot(page, "admin-deadline-rules")
+
+
+def test_an_administrator_adds_a_grid_and_a_grid_worker(page: Any) -> None:
+    """单位管理 and 人员管理: a county's administrator adds a grid under a community, then a grid
+    worker with the grid as their first role; both appear as the administrator sees them."""
+    tree = testing.tree()
+    testing.person("guide-county-admin", role="admin", unit_=tree.county_a, full_name="孙管理")
+    sign_in(page, "guide-county-admin", testing.PASSWORD)
+
+    page.goto(f"/org/units/{tree.community_a1.pk}/")
+    page.get_by_role("link", name="新建下级单位").click()
+    page.get_by_label("名称", exact=True).fill("甲一社区第三网格")
+    page.get_by_label("代码", exact=True).fill("G-A1-03")
+    page.get_by_label("单位类型").select_option(label="网格")
+    page.get_by_label("原因").fill("社区网格调整，新增第三网格")
+    page.get_by_role("button", name="新建", exact=True).click()
+    page.get_by_text("已新建单位").wait_for()
+    screenshot(page, "admin-unit-new")
+
+    page.goto("/people/new/")
+    page.get_by_label("账号", exact=True).fill("grid-a1-03")
+    page.get_by_label("姓名", exact=True).fill("陈网格")
+    page.get_by_label("手机号码", exact=True).fill("13700001111")
+    page.get_by_label("初始密码", exact=True).fill("Lantern-river-2026")
+    page.get_by_label("再次输入初始密码").fill("Lantern-river-2026")
+    page.get_by_label("或填写单位代码").fill("G-A1-03")
+    page.get_by_label("角色", exact=True).select_option(label="网格员")
+    page.get_by_label("原因").fill("新聘网格员")
+    screenshot(page, "admin-person-new")
+    page.get_by_role("button", name="新建", exact=True).click()
+    page.get_by_text("已新建人员").wait_for()
+    assert "甲一社区第三网格" in page.content() and "账号安全" in page.content()
+    screenshot(page, "admin-person")
+    person = User.objects.get(username="grid-a1-03")
+    assert person.memberships.get().unit.code == "G-A1-03"

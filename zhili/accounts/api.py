@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.db import transaction
@@ -91,12 +92,31 @@ class RevealedSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(min_length=2, max_length=500, help_text="Why; recorded in the audit log.")
+
+
+class AccountSecuritySerializer(serializers.Serializer):
+    second_factor = serializers.BooleanField(help_text="A confirmed authenticator (TOTP) is set up.")
+    locked_out = serializers.BooleanField(help_text="Sign-ins are refused for now after repeated failures.")
+    tokens = serializers.IntegerField(help_text="API tokens that still work.")
+
+
 class PersonViewSet(ScopedModelViewSet):
-    """People within the caller's jurisdiction (those holding a role in a unit of it)."""
+    """People within the caller's jurisdiction (those holding a role in a unit of it).
+
+    Changing the account itself (its details, password, deactivation, second factor, lockout,
+    tokens) needs people.manage over every unit where the person holds a role."""
 
     queryset = User.objects.order_by("username")
     filterset_class = PersonFilterSet
-    scope_actions = {"reveal": "view"}
+    scope_actions = {
+        "reveal": "view",
+        "security": "change",
+        "reset_second_factor": "change",
+        "unlock": "change",
+        "revoke_tokens": "change",
+    }
 
     def get_queryset(self) -> Any:
         return cast(UserQuerySet, super().get_queryset()).with_memberships_for(self.request.user)
@@ -142,6 +162,37 @@ class PersonViewSet(ScopedModelViewSet):
         field = serializer.validated_data["field"]
         value = services.reveal(request.user, person, field, reason=serializer.validated_data["reason"])
         return Response({"field": field, "value": value})
+
+    @extend_schema(responses=AccountSecuritySerializer)
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def security(self, request: Request, pk: str | None = None) -> Response:
+        """What an administrator needs to help someone who cannot sign in."""
+        return Response(AccountSecuritySerializer(services.account_security(self.get_object())).data)
+
+    @extend_schema(request=ReasonSerializer, responses=AccountSecuritySerializer)
+    @action(detail=True, methods=["post"], url_path="reset-second-factor", filterset_class=None)
+    def reset_second_factor(self, request: Request, pk: str | None = None) -> Response:
+        """Remove the person's authenticators: they set one up again at their next sign-in."""
+        return self._secure(request, services.reset_second_factor)
+
+    @extend_schema(request=ReasonSerializer, responses=AccountSecuritySerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def unlock(self, request: Request, pk: str | None = None) -> Response:
+        """Lift a lockout after repeated failed sign-ins now, not after the cool-off."""
+        return self._secure(request, services.unlock)
+
+    @extend_schema(request=ReasonSerializer, responses=AccountSecuritySerializer)
+    @action(detail=True, methods=["post"], url_path="revoke-tokens", filterset_class=None)
+    def revoke_tokens(self, request: Request, pk: str | None = None) -> Response:
+        """Revoke every API token of the person."""
+        return self._secure(request, services.revoke_tokens)
+
+    def _secure(self, request: Request, change: Callable[..., Any]) -> Response:
+        person = self.get_object()
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change(person, reason=serializer.validated_data["reason"])
+        return Response(AccountSecuritySerializer(services.account_security(person)).data)
 
 
 class MembershipViewSet(ScopedModelViewSet):

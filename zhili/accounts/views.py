@@ -229,6 +229,9 @@ class PersonRevealView(PersonDetailView):
             else:
                 revealed = {"field": field, "label": pii_label(field), "value": value}
                 form = RevealForm()
-        response = self.render_to_response(self.get_context_data(reveal_form=form, revealed=revealed))
+        # A refused reveal (no reason, …) is bad input, as on every form of the site: 400.
+        response = self.render_to_response(
+            self.get_context_data(reveal_form=form, revealed=revealed), status=200 if revealed else 400
+        )
         add_never_cache_headers(response)  # the full value must not stay in any cache
         return response

@@ -171,3 +171,39 @@ def test_roles_outside_the_viewers_reach_stay_hidden_and_unfilterable(tree: test
     assert api(viewer).get("/api/v1/people/?role=mediator").json()["count"] == 0
     assert api(viewer).get(f"/api/v1/people/?unit={tree.county_b.pk}").json()["count"] == 0
     assert api(viewer).get("/api/v1/people/?role=clerk").json()["count"] == 1
+
+
+def test_an_administrator_helps_someone_who_cannot_sign_in_through_the_api(tree: testing.Tree) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    admin = testing.person("admin-a", role="admin", unit_=tree.county_a)
+    person = testing.person("li", role="grid_worker", unit_=tree.grid_a1)
+    TOTPDevice.objects.create(user=person, name="phone", confirmed=True)
+    services.issue_token(person)
+    url = f"/api/v1/people/{person.pk}/"
+    assert api(admin).get(f"{url}security/").json() == {"second_factor": True, "locked_out": False, "tokens": 1}
+
+    refused = api(admin).post(f"{url}reset-second-factor/", {"reason": ""}, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["attr"] == "reason"
+    assert TOTPDevice.objects.filter(user=person).exists()
+    reset = api(admin).post(f"{url}reset-second-factor/", {"reason": "手机丢失"}, format="json")
+    assert reset.status_code == 200 and reset.json()["second_factor"] is False
+    revoked = api(admin).post(f"{url}revoke-tokens/", {"reason": "离职"}, format="json")
+    assert revoked.json()["tokens"] == 0
+    assert api(admin).post(f"{url}unlock/", {"reason": "输错密码"}, format="json").status_code == 200
+    reasons = set(AuditEvent.objects.filter(object_id=str(person.pk)).values_list("reason", flat=True))
+    assert {"手机丢失", "离职", "输错密码"} <= reasons
+
+
+def test_the_account_of_someone_who_reaches_beyond_the_county_is_not_the_countys(tree: testing.Tree) -> None:
+    admin = testing.person("admin-a", role="admin", unit_=tree.county_a)
+    clerk = testing.person("clerk-a", role="clerk", unit_=tree.county_a)
+    city_admin = testing.person("city-admin", role="admin", unit_=tree.city)
+    services.grant_role(city_admin, tree.township_a1, "mediator")
+    for caller in (admin, clerk):
+        for path in ("security/", "unlock/", "reset-second-factor/", "revoke-tokens/"):
+            method = "get" if path == "security/" else "post"
+            url = f"/api/v1/people/{city_admin.pk}/{path}"
+            response = getattr(api(caller), method)(url, {"reason": "试试"}, format="json")
+            assert response.status_code == 403, (caller.username, path)
+    assert not AuditEvent.objects.filter(reason="试试").exists()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhili.accounts.models import Membership, User
 from zhili.accounts.roles import STAFF_ROLES, Role
+from zhili.audit.forms import reason_field
 from zhili.core.scope import prefix_q, scope_for
 from zhili.org.forms import unit_choices
 from zhili.org.models import Unit
@@ -73,16 +74,6 @@ class RevealForm(forms.Form):
 # ---------------------------------------------------------------- managing people (people.manage)
 # These forms only parse what the administrator typed; the services check the rules (a free
 # account name, a strong enough password, a valid phone or ID number) and write the audit events.
-
-
-def _reason_field() -> forms.CharField:
-    return forms.CharField(
-        label=_("原因"),
-        min_length=2,
-        max_length=500,
-        help_text=_("将记入审计日志。"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
 
 
 def staff_role_choices() -> list[tuple[str, Any]]:
@@ -194,7 +185,7 @@ class PersonCreateForm(PasswordPairForm, UnitRoleForm):
     full_name = forms.CharField(label=_("姓名"), max_length=60)
     phone = forms.CharField(label=_("手机号码"), max_length=20, required=False)
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
-    reason = _reason_field()
+    reason = reason_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -219,7 +210,7 @@ class PersonEditForm(forms.Form):
     is_active = forms.BooleanField(
         label=_("启用（可以登录）"), required=False, help_text=_("停用后该账号不能登录，历史记录保留。")
     )
-    reason = _reason_field()
+    reason = reason_field()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -242,29 +233,29 @@ class PersonEditForm(forms.Form):
 class PasswordResetForm(PasswordPairForm):
     """重设密码, by an administrator."""
 
-    reason = _reason_field()
+    reason = reason_field()
 
 
 class GrantForm(UnitRoleForm):
     """任职: a new role for the person."""
 
-    reason = _reason_field()
+    reason = reason_field()
 
 
 class RetitleForm(forms.Form):
     title = forms.CharField(label=_("职务"), max_length=60, required=False)
-    reason = _reason_field()
+    reason = reason_field()
 
 
 class RevokeForm(forms.Form):
     confirm = forms.BooleanField(label=_("确认撤销此任职"), error_messages={"required": _("请勾选确认后再撤销。")})
-    reason = _reason_field()
+    reason = reason_field()
 
 
 class ReasonForm(forms.Form):
     """An action that takes nothing but a reason (reset the second factor, unlock, revoke tokens)."""
 
-    reason = _reason_field()
+    reason = reason_field()
 
 
 @dataclass

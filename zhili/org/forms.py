@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from zhili.audit.forms import reason_field
 from zhili.core.errors import DomainError
 from zhili.core.scope import prefix_q, scope_for
 from zhili.org.models import Unit
@@ -59,18 +60,6 @@ class BoundaryField(forms.JSONField):
 
     def prepare_value(self, value: Any) -> Any:
         return "" if value is None else super().prepare_value(value)
-
-
-def _reason_field(*, required: bool) -> forms.CharField:
-    return forms.CharField(
-        label=_("原因"),
-        required=required,
-        min_length=2 if required else None,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("原因将记入审计日志。"),
-        error_messages={"required": _("请填写原因。")},
-    )
 
 
 def child_types(parent: Unit) -> QuerySet[UnitType]:
@@ -133,7 +122,7 @@ class UnitForm(forms.Form):
         help_text=_("可不填。GeoJSON 的 Polygon 或 MultiPolygon，坐标为经度、纬度。"),
         error_messages={"invalid": _("边界须为有效的 JSON。")},
     )
-    reason = _reason_field(required=False)
+    reason = reason_field(required=False)
 
     def unit_fields(self, *, changed_only: bool = False) -> dict[str, Any]:
         names = [n for n in UNIT_FIELDS if not changed_only or n in self.changed_data]
@@ -164,7 +153,7 @@ class UnitMoveForm(forms.Form):
         empty_value=None,
         error_messages={"required": _("请选择上级单位。"), "invalid_choice": _("请选择列表中的上级单位。")},
     )
-    reason = _reason_field(required=True)
+    reason = reason_field(required=True)
 
     def __init__(self, *args: Any, user: Any, unit: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -177,4 +166,4 @@ class UnitMoveForm(forms.Form):
 
 
 class UnitDeleteForm(forms.Form):
-    reason = _reason_field(required=True)
+    reason = reason_field(required=True)

@@ -165,7 +165,7 @@ def test_an_administrator_creates_a_person_with_a_first_role(people: dict[str, U
         ({"unit": "county_b"}, "单位不存在或不在您的管理范围内。"),
         ({"unit": "city", "role": "admin"}, "单位不存在或不在您的管理范围内。"),
         ({"phone": "12345"}, "手机号码格式不正确。"),
-        ({"reason": ""}, "该字段是必填项。"),
+        ({"reason": ""}, "请填写原因。"),
     ],
 )
 def test_refused_creations_write_nothing(
@@ -371,7 +371,7 @@ def test_a_security_action_needs_a_reason(people: dict[str, User]) -> None:
     grid = people["grid"]
     TOTPDevice.objects.create(user=grid, name="手机", confirmed=True)
     response = signed_in(people["admin"]).post(url("person_reset_second_factor", grid), {"second_factor-reason": ""})
-    assert response.status_code == 400 and "该字段是必填项。" in response.content.decode()
+    assert response.status_code == 400 and "请填写原因。" in response.content.decode()
     assert "no-store" in response["Cache-Control"]
     assert TOTPDevice.objects.filter(user=grid).exists()
 
